@@ -1,0 +1,176 @@
+// One schema for every setting. Precedence: flags > environment > litreview.config.json in the
+// working directory > the same file in the XDG config dir > defaults. Every value from outside is
+// validated here, and a bad one is reported naming the setting, where it came from, and what is allowed.
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
+import { z } from "zod";
+import { UsageError } from "./errors.js";
+
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .int()
+    .min(min)
+    .max(max)
+    .default(fallback)
+    .describe(`a whole number from ${min} to ${max}`);
+
+export const ConfigSchema = z
+  .object({
+    library: z.array(z.string().min(1)).default([]).describe("one or more file or directory paths"),
+    format: z.enum(["markdown", "json"]).default("markdown").describe("markdown or json"),
+    out: z.string().min(1).optional().describe("a file path"),
+    llm: z.boolean().default(true).describe("true or false"),
+    logLevel: z.enum(["debug", "info", "warn", "silent"]).default("info").describe("debug, info, warn or silent"),
+    topK: wholeNumber(1, 500, 30),
+    perPaperCap: wholeNumber(1, 100, 3),
+    chunkSize: wholeNumber(200, 20_000, 1200),
+    chunkOverlap: wholeNumber(0, 10_000, 200),
+    findings: wholeNumber(1, 50, 8),
+    maxQuestionLength: wholeNumber(10, 100_000, 4000),
+  })
+  .strict()
+  .refine((config) => config.chunkOverlap < config.chunkSize / 2, {
+    message: "chunkOverlap must be less than half of chunkSize",
+    path: ["chunkOverlap"],
+  });
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigKey = keyof Config;
+export type ConfigInput = Partial<Record<ConfigKey, unknown>>;
+
+/** How each setting is named on the command line and in the environment. */
+export const SETTING_NAMES: Record<ConfigKey, { flag: string; env: string }> = {
+  library: { flag: "--library", env: "LITREVIEW_LIBRARY" },
+  format: { flag: "--format", env: "LITREVIEW_FORMAT" },
+  out: { flag: "--out", env: "LITREVIEW_OUT" },
+  llm: { flag: "--no-llm", env: "LITREVIEW_LLM" },
+  logLevel: { flag: "--verbose/--quiet", env: "LITREVIEW_LOG_LEVEL" },
+  topK: { flag: "--top-k", env: "LITREVIEW_TOP_K" },
+  perPaperCap: { flag: "--per-paper-cap", env: "LITREVIEW_PER_PAPER_CAP" },
+  chunkSize: { flag: "--chunk-size", env: "LITREVIEW_CHUNK_SIZE" },
+  chunkOverlap: { flag: "--chunk-overlap", env: "LITREVIEW_CHUNK_OVERLAP" },
+  findings: { flag: "--findings", env: "LITREVIEW_FINDINGS" },
+  maxQuestionLength: { flag: "--max-question-length", env: "LITREVIEW_MAX_QUESTION_LENGTH" },
+};
+
+const CONFIG_KEYS = Object.keys(SETTING_NAMES) as ConfigKey[];
+export const CONFIG_FILE_NAME = "litreview.config.json";
+
+export type ConfigOrigin = { kind: "flag" } | { kind: "env" } | { kind: "file"; path: string } | { kind: "default" };
+
+export interface ConfigSources {
+  /** Values given on the command line (only those the user actually typed). */
+  flags: ConfigInput;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** The config files that apply, lowest precedence first. */
+export function configFilePaths(env: NodeJS.ProcessEnv, cwd: string): string[] {
+  const xdgConfigHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
+  return [join(xdgConfigHome, "litreview", CONFIG_FILE_NAME), join(cwd, CONFIG_FILE_NAME)];
+}
+
+export function resolveConfig(sources: ConfigSources): Config {
+  const merged: ConfigInput = {};
+  const origins = new Map<ConfigKey, ConfigOrigin>();
+  const apply = (layer: ConfigInput, origin: ConfigOrigin) => {
+    for (const key of CONFIG_KEYS) {
+      if (layer[key] !== undefined) {
+        merged[key] = layer[key];
+        origins.set(key, origin);
+      }
+    }
+  };
+  for (const path of configFilePaths(sources.env, sources.cwd)) {
+    const layer = readConfigFile(path);
+    if (layer) apply(layer, { kind: "file", path });
+  }
+  apply(readEnvironment(sources.env), { kind: "env" });
+  apply(sources.flags, { kind: "flag" });
+
+  const parsed = ConfigSchema.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  const key = issue?.path[0];
+  if (typeof key === "string" && isConfigKey(key)) {
+    throw new UsageError(describeInvalidSetting(key, merged[key], origins.get(key) ?? { kind: "default" }, issue?.message));
+  }
+  throw new UsageError(`invalid configuration: ${issue?.message ?? "unknown problem"}`);
+}
+
+function isConfigKey(key: string): key is ConfigKey {
+  return (CONFIG_KEYS as string[]).includes(key);
+}
+
+function describeInvalidSetting(key: ConfigKey, value: unknown, origin: ConfigOrigin, detail?: string): string {
+  const names = SETTING_NAMES[key];
+  const where =
+    origin.kind === "flag"
+      ? names.flag
+      : origin.kind === "env"
+        ? names.env
+        : origin.kind === "file"
+          ? `"${key}" in ${origin.path}`
+          : key;
+  const allowed = ConfigSchema.shape[key].description;
+  const shown = JSON.stringify(value) ?? String(value);
+  const crossField = detail && /must be/.test(detail) ? ` (${detail})` : "";
+  return `invalid value for ${where}: ${shown}; allowed: ${allowed}${crossField}`;
+}
+
+function readConfigFile(path: string): ConfigInput | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new UsageError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`config file ${path} must hold a JSON object`);
+  }
+  const unknownKeys = Object.keys(value).filter((key) => !isConfigKey(key));
+  if (unknownKeys.length > 0) {
+    throw new UsageError(`config file ${path} has unknown setting "${unknownKeys[0]}"; known settings: ${CONFIG_KEYS.join(", ")}`);
+  }
+  return value as ConfigInput;
+}
+
+function readEnvironment(env: NodeJS.ProcessEnv): ConfigInput {
+  const layer: ConfigInput = {};
+  for (const key of CONFIG_KEYS) {
+    const raw = env[SETTING_NAMES[key].env];
+    if (raw !== undefined && raw !== "") layer[key] = coerceSettingText(key, raw);
+  }
+  return layer;
+}
+
+/**
+ * Flags and environment variables arrive as text; turn them into the type the schema expects.
+ * Text that does not fit is passed through unchanged so the schema reports it.
+ */
+export function coerceSettingText(key: ConfigKey, raw: string): unknown {
+  const inner = ConfigSchema.shape[key].def.innerType;
+  switch (inner.def.type) {
+    case "array":
+      return raw.split(delimiter).filter((part) => part.length > 0);
+    case "boolean":
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      return raw;
+    case "number": {
+      const value = Number(raw.trim());
+      return raw.trim() !== "" && Number.isFinite(value) ? value : raw;
+    }
+    default:
+      return raw;
+  }
+}

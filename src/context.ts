@@ -1,0 +1,21 @@
+// The one object passed down a run. Later stages add the HTTP client, LLM client, budget and run
+// directory here; nothing in the pipeline reaches for globals.
+import { readFileSync } from "node:fs";
+import type { Config } from "./config.js";
+import type { Logger } from "./log.js";
+
+export interface RunContext {
+  config: Config;
+  logger: Logger;
+  version: string;
+  /** Injected so tests can pin the date that appears in a review. */
+  now: () => Date;
+}
+
+/** The package version, read from package.json next to dist/. */
+export function toolVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
+  return typeof packageJson.version === "string" ? packageJson.version : "0.0.0";
+}

@@ -1,0 +1,189 @@
+// Markdown rendering of a Review. Pure: the same Review always renders the same text.
+import type { Quote, Review, ReviewReference } from "./schema.js";
+
+export function renderMarkdown(review: Review): string {
+  const referencesByNumber = new Map(review.references.map((reference) => [reference.number, reference]));
+  const blocks = [
+    `# ${escapeInline(singleLine(review.question))}`,
+    renderAnswer(review),
+    renderFindings(review, referencesByNumber),
+    renderEvidenceTable(review, referencesByNumber),
+    renderLimitations(review),
+    renderMethods(review),
+    renderReferences(review.references),
+  ];
+  return `${blocks.filter((block) => block.length > 0).join("\n\n")}\n`;
+}
+
+function renderAnswer(review: Review): string {
+  const lines = ["## Answer", ""];
+  if (review.status === "insufficient") {
+    lines.push(
+      "**Insufficient evidence.** No passage in the searched sources answers this question well enough to quote as an answer.",
+    );
+    if (review.answerQuotes.length > 0) {
+      lines.push("", "The closest passages found, which only touch on the question:", "");
+      lines.push(...review.answerQuotes.map((quote) => `> "${escapeInline(quote.text)}" [${quote.citation}]`));
+    }
+  } else {
+    lines.push(...review.answerQuotes.map((quote) => `> "${escapeInline(quote.text)}" [${quote.citation}]`));
+  }
+  lines.push(
+    "",
+    "*Confidence: not assessed. This is an extractive review: the passages are quoted verbatim from the sources and no language model weighed them; read them before drawing a conclusion.*",
+  );
+  return lines.join("\n");
+}
+
+function renderFindings(review: Review, referencesByNumber: ReadonlyMap<number, ReviewReference>): string {
+  if (review.findings.length === 0) return "";
+  const lines = ["## Key findings"];
+  for (const [citation, quotes] of groupByCitation(review.findings)) {
+    const reference = referencesByNumber.get(citation);
+    lines.push("", `**${escapeInline(shortCitation(reference))}** — ${escapeInline(referenceTitle(reference))}`, "");
+    for (const quote of quotes) {
+      const section = quote.sectionPath.length > 0 ? ` — *${escapeInline(quote.sectionPath.join(" › "))}*` : "";
+      lines.push(`- "${escapeInline(quote.text)}" [${quote.citation}]${section}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+function renderEvidenceTable(review: Review, referencesByNumber: ReadonlyMap<number, ReviewReference>): string {
+  if (review.findings.length === 0) return "";
+  const lines = ["## Evidence table", "", "| Ref | Study | Year | Passages quoted | Read as |", "|---|---|---|---|---|"];
+  for (const [citation, quotes] of groupByCitation(review.findings)) {
+    const reference = referencesByNumber.get(citation);
+    lines.push(
+      `| [${citation}] | ${escapeInline(shortCitation(reference))} | ${reference?.year ?? "n/a"} | ${quotes.length} | ${accessLabel(reference?.access)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function renderLimitations(review: Review): string {
+  const abstractOnly = review.references.filter((reference) => reference.access !== "fulltext").length;
+  const lines = [
+    "## Gaps and limitations",
+    "",
+    "- Extractive mode: sentences were selected by lexical relevance (BM25) to the question; agreement, disagreement and the strength of the evidence were not judged.",
+  ];
+  if (abstractOnly > 0) {
+    lines.push(`- ${abstractOnly} of ${review.references.length} cited papers were read from the abstract only.`);
+  }
+  if (review.status === "insufficient") {
+    lines.push("- The searched sources did not contain a passage that answers the question; widen the library or the search.");
+  }
+  return lines.join("\n");
+}
+
+function renderMethods(review: Review): string {
+  const { methods } = review;
+  const counts = methods.counts;
+  const lines = ["## Methods", ""];
+  for (const source of methods.sources) {
+    const skipped = source.filesSkipped > 0 ? `; ${source.filesSkipped} file(s) skipped as unreadable` : "";
+    lines.push(`- Searched ${source.source} \`${source.location}\`: ${source.papers} paper(s)${skipped}.`);
+  }
+  lines.push(
+    `- Read ${counts.papers} paper(s): ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only; split into ${counts.chunks} chunk(s) of about ${methods.ranking.chunkSize} characters (overlap ${methods.ranking.chunkOverlap}) at sentence boundaries within sections.`,
+    `- Ranking: ${methods.ranking.description}; ${methods.queries.length} query string(s); kept the top ${methods.ranking.topK} chunks with at most ${methods.ranking.perPaperCap} per paper (${counts.rankedChunks} kept).`,
+    `- Flow: ${counts.papers} papers → ${counts.rankedChunks} top chunks → ${counts.papersQuoted} papers quoted → ${counts.cited} cited.`,
+    `- Queries: ${methods.queries.map((query) => `"${escapeInline(singleLine(query))}"`).join("; ")}.`,
+    `- Mode: extractive (no language model). litreview ${review.version}, ${review.generatedAt}.`,
+  );
+  return lines.join("\n");
+}
+
+function renderReferences(references: ReviewReference[]): string {
+  if (references.length === 0) return "## References\n\nNone: nothing was cited.";
+  return ["## References", "", ...references.map((reference) => `${reference.number}. ${formatReference(reference)}`)].join("\n");
+}
+
+export function formatReference(reference: ReviewReference): string {
+  const parts: string[] = [];
+  const authors = formatAuthors(reference);
+  if (authors) parts.push(`${escapeInline(authors)}${reference.year !== undefined ? ` (${reference.year}).` : "."}`);
+  else if (reference.year !== undefined) parts.push(`(${reference.year}).`);
+  parts.push(`${escapeInline(referenceTitle(reference)).replace(/\.$/, "")}.`);
+  if (reference.journal) parts.push(`*${escapeInline(reference.journal)}*.`);
+  parts.push(...identifierLinks(reference));
+  parts.push(`${accessLabel(reference.access)}.`);
+  return parts.join(" ");
+}
+
+function identifierLinks(reference: ReviewReference): string[] {
+  const { doi, pmid, pmcid, arxiv, local } = reference.ids;
+  const links: string[] = [];
+  if (doi) links.push(`DOI: [${doi}](https://doi.org/${doi}).`);
+  if (pmid) links.push(`PMID: [${pmid}](https://pubmed.ncbi.nlm.nih.gov/${pmid}/).`);
+  if (pmcid) links.push(`PMCID: [${pmcid}](https://pmc.ncbi.nlm.nih.gov/articles/${pmcid}/).`);
+  if (arxiv) links.push(`arXiv: [${arxiv}](https://arxiv.org/abs/${arxiv}).`);
+  if (links.length === 0 && local) links.push(`File: \`${local}\`.`);
+  return links;
+}
+
+function formatAuthors(reference: ReviewReference): string {
+  const names = reference.authors.map((author) =>
+    author.given ? `${author.family} ${initials(author.given)}` : author.family,
+  );
+  if (names.length > 6) return `${names.slice(0, 3).join(", ")}, et al`;
+  return names.join(", ");
+}
+
+function initials(given: string): string {
+  return given
+    .split(/[\s.-]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part[0]?.toUpperCase() ?? "")
+    .join("");
+}
+
+function shortCitation(reference: ReviewReference | undefined): string {
+  if (!reference) return "Unknown source";
+  const first = reference.authors[0]?.family;
+  const who = first ? (reference.authors.length > 1 ? `${first} et al.` : first) : primaryIdentifier(reference);
+  return reference.year !== undefined ? `${who} (${reference.year})` : who;
+}
+
+function referenceTitle(reference: ReviewReference | undefined): string {
+  if (!reference) return "Untitled";
+  return reference.title.trim() || `Untitled (${primaryIdentifier(reference)})`;
+}
+
+function primaryIdentifier(reference: ReviewReference): string {
+  const { pmid, doi, pmcid, arxiv, local } = reference.ids;
+  if (pmid) return `PMID ${pmid}`;
+  if (doi) return `DOI ${doi}`;
+  if (pmcid) return pmcid;
+  if (arxiv) return `arXiv ${arxiv}`;
+  return local ?? reference.paperId;
+}
+
+function accessLabel(access: ReviewReference["access"] | undefined): string {
+  if (access === "fulltext") return "Read in full text";
+  if (access === "abstract-only") return "Read as abstract only";
+  return "Not accessible";
+}
+
+function groupByCitation(quotes: Quote[]): Map<number, Quote[]> {
+  const groups = new Map<number, Quote[]>();
+  for (const quote of [...quotes].sort((a, b) => a.citation - b.citation)) {
+    const group = groups.get(quote.citation) ?? [];
+    group.push(quote);
+    groups.set(quote.citation, group);
+  }
+  return groups;
+}
+
+function singleLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/**
+ * Quoted source text must not be read as Markdown, and bracketed numbers inside it ("[12]" from the
+ * paper's own reference list) must not look like our citations.
+ */
+export function escapeInline(text: string): string {
+  return singleLine(text).replace(/[\\`*_[\]<>#|]/g, (character) => `\\${character}`);
+}

@@ -1,0 +1,103 @@
+// The review as data: defined once here, validated before it is printed, and rendered to
+// Markdown or emitted as JSON. schemaVersion changes whenever a field changes meaning.
+import { z } from "zod";
+
+export const REVIEW_SCHEMA_VERSION = "1";
+
+export const PaperIdsSchema = z
+  .object({
+    doi: z.string().optional(),
+    pmid: z.string().optional(),
+    pmcid: z.string().optional(),
+    arxiv: z.string().optional(),
+    openalex: z.string().optional(),
+    local: z.string().optional(),
+  })
+  .strict();
+
+export const AccessSchema = z.enum(["fulltext", "abstract-only", "unavailable"]);
+
+export const ReferenceSchema = z
+  .object({
+    number: z.int().min(1),
+    paperId: z.string(),
+    ids: PaperIdsSchema,
+    title: z.string(),
+    authors: z.array(z.object({ family: z.string(), given: z.string().optional() }).strict()),
+    year: z.int().optional(),
+    journal: z.string().optional(),
+    url: z.string().optional(),
+    access: AccessSchema,
+  })
+  .strict();
+
+/** A passage quoted verbatim from a source, with the reference number that cites it. */
+export const QuoteSchema = z
+  .object({
+    text: z.string().min(1),
+    citation: z.int().min(1),
+    paperId: z.string(),
+    chunkId: z.string(),
+    sectionPath: z.array(z.string()),
+    /** Character offsets of the quote inside its section's text. */
+    start: z.int().min(0),
+    end: z.int().min(0),
+    score: z.number(),
+  })
+  .strict();
+
+export const ReviewSchema = z
+  .object({
+    schemaVersion: z.literal(REVIEW_SCHEMA_VERSION),
+    question: z.string(),
+    status: z.enum(["answered", "insufficient"]),
+    mode: z.enum(["extractive"]),
+    /** The short answer as plain text with [n] citations. */
+    answer: z.string(),
+    answerQuotes: z.array(QuoteSchema),
+    findings: z.array(QuoteSchema),
+    references: z.array(ReferenceSchema),
+    methods: z
+      .object({
+        sources: z.array(
+          z
+            .object({
+              source: z.string(),
+              location: z.string(),
+              papers: z.int().min(0),
+              filesSkipped: z.int().min(0),
+            })
+            .strict(),
+        ),
+        queries: z.array(z.string()),
+        counts: z
+          .object({
+            papers: z.int().min(0),
+            fullText: z.int().min(0),
+            abstractOnly: z.int().min(0),
+            chunks: z.int().min(0),
+            rankedChunks: z.int().min(0),
+            papersQuoted: z.int().min(0),
+            cited: z.int().min(0),
+          })
+          .strict(),
+        ranking: z
+          .object({
+            chunkSize: z.int(),
+            chunkOverlap: z.int(),
+            topK: z.int(),
+            perPaperCap: z.int(),
+            description: z.string(),
+          })
+          .strict(),
+      })
+      .strict(),
+    timings: z.record(z.string(), z.number().min(0)),
+    generatedAt: z.string(),
+    version: z.string(),
+  })
+  .strict();
+
+export type Review = z.infer<typeof ReviewSchema>;
+export type ReviewReference = z.infer<typeof ReferenceSchema>;
+export type Quote = z.infer<typeof QuoteSchema>;

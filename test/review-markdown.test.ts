@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { escapeInline, formatReference, renderMarkdown } from "../src/review/markdown.js";
+import { CitationRegistry, buildReferences } from "../src/review/references.js";
+import { REVIEW_SCHEMA_VERSION, ReviewSchema, type Quote, type Review } from "../src/review/schema.js";
+import type { Access, PaperRecord } from "../src/types.js";
+
+const records = new Map<string, PaperRecord>([
+  [
+    "pmid:1",
+    {
+      id: "pmid:1",
+      ids: { pmid: "1", doi: "10.1000/one" },
+      title: "Mitochondria in lace plant PCD.",
+      authors: [
+        { family: "Lord", given: "Christina E N" },
+        { family: "Gunawardena", given: "Arunika" },
+      ],
+      year: 2011,
+      journal: "BMC Plant Biol",
+      foundBy: [{ source: "library" }],
+    },
+  ],
+  ["local:notes.md", { id: "local:notes.md", ids: { local: "notes.md" }, title: "", authors: [], foundBy: [{ source: "library" }] }],
+]);
+const access = new Map<string, Access>([
+  ["pmid:1", "fulltext"],
+  ["local:notes.md", "abstract-only"],
+]);
+
+function quote(paperId: string, citation: number, text: string): Quote {
+  return { text, citation, paperId, chunkId: `${paperId}#0:0`, sectionPath: ["Results"], start: 0, end: text.length, score: 1 };
+}
+
+function sampleReview(): Review {
+  const registry = new CitationRegistry();
+  const first = registry.cite("pmid:1");
+  const second = registry.cite("local:notes.md");
+  return ReviewSchema.parse({
+    schemaVersion: REVIEW_SCHEMA_VERSION,
+    question: "Do mitochondria   remodel leaves?",
+    status: "answered",
+    mode: "extractive",
+    answer: `"Mitochondria change." [${first}]`,
+    answerQuotes: [quote("pmid:1", first, "Mitochondria change during PCD.")],
+    findings: [
+      quote("pmid:1", first, "Mitochondria change during PCD."),
+      quote("local:notes.md", second, "As shown before [12], *cells* die."),
+    ],
+    references: buildReferences(registry, records, access),
+    methods: {
+      sources: [{ source: "local library", location: "lib/", papers: 2, filesSkipped: 1 }],
+      queries: ["Do mitochondria remodel leaves?"],
+      counts: { papers: 2, fullText: 1, abstractOnly: 1, chunks: 5, rankedChunks: 3, papersQuoted: 2, cited: 2 },
+      ranking: { chunkSize: 1200, chunkOverlap: 200, topK: 30, perPaperCap: 3, description: "BM25F" },
+    },
+    timings: { load: 1 },
+    generatedAt: "2026-11-27T00:00:00.000Z",
+    version: "0.1.0",
+  });
+}
+
+describe("renderMarkdown", () => {
+  it("numbers references in order of first citation, each exactly once", () => {
+    const markdown = renderMarkdown(sampleReview());
+    const body = markdown.slice(0, markdown.indexOf("## References"));
+    const used = new Set([...body.matchAll(/(?<!\\)\[(\d+)\](?!\()/g)].map((match) => match[1]));
+    expect([...used]).toEqual(["1", "2"]);
+    const listed = [...markdown.slice(markdown.indexOf("## References")).matchAll(/^(\d+)\. /gm)].map((match) => match[1]);
+    expect(listed).toEqual(["1", "2"]);
+  });
+
+  it("escapes source text so its own bracketed citations and emphasis are not read as ours", () => {
+    const markdown = renderMarkdown(sampleReview());
+    expect(markdown).toContain('- "As shown before \\[12\\], \\*cells\\* die." [2] — *Results*');
+    expect(escapeInline("a [1] *b*\n c")).toBe("a \\[1\\] \\*b\\* c");
+  });
+
+  it("formats a reference from metadata with identifiers and access", () => {
+    const [reference] = sampleReview().references;
+    expect(reference && formatReference(reference)).toBe(
+      "Lord CEN, Gunawardena A (2011). Mitochondria in lace plant PCD. *BMC Plant Biol*. DOI: [10.1000/one](https://doi.org/10.1000/one). PMID: [1](https://pubmed.ncbi.nlm.nih.gov/1/). Read in full text.",
+    );
+  });
+
+  it("names untitled local papers by file and states abstract-only access", () => {
+    const markdown = renderMarkdown(sampleReview());
+    expect(markdown).toContain("2. Untitled (notes.md). File: `notes.md`. Read as abstract only.");
+  });
+
+  it("has the sections of a review with the question as the title", () => {
+    const markdown = renderMarkdown(sampleReview());
+    expect(markdown.split("\n")[0]).toBe("# Do mitochondria remodel leaves?");
+    const headings = [...markdown.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
+    expect(headings).toEqual(["Answer", "Key findings", "Evidence table", "Gaps and limitations", "Methods", "References"]);
+    expect(markdown).toContain("1 file(s) skipped as unreadable");
+  });
+
+  it("says plainly when the evidence is insufficient", () => {
+    const review = { ...sampleReview(), status: "insufficient" as const };
+    const markdown = renderMarkdown(review);
+    expect(markdown).toContain("**Insufficient evidence.**");
+    expect(markdown).toContain("The closest passages found");
+  });
+});
