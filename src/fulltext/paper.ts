@@ -58,6 +58,7 @@ export function paperUrl(ids: PaperIds): string | undefined {
   if (ids.doi) return `https://doi.org/${ids.doi}`;
   if (ids.pmcid) return `https://pmc.ncbi.nlm.nih.gov/articles/${ids.pmcid}/`;
   if (ids.pmid) return `https://pubmed.ncbi.nlm.nih.gov/${ids.pmid}/`;
+  if (ids.arxiv) return `https://arxiv.org/abs/${ids.arxiv}`;
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 // Reference numbers are handed out in order of first citation, and the reference list is built
 // from source metadata only, so every number in the text appears exactly once in the list and
 // nothing else does.
+import { paperUrl } from "../fulltext/paper.js";
 import type { Access, PaperRecord } from "../types.js";
 import type { ReviewReference } from "./schema.js";
 
@@ -31,6 +32,7 @@ export function buildReferences(
   return registry.citedPaperIds().map((paperId, index) => {
     const record = records.get(paperId);
     if (!record) throw new Error(`internal: cited paper ${paperId} has no record`);
+    const url = record.url ?? paperUrl(record.ids);
     return {
       number: index + 1,
       paperId,
@@ -39,18 +41,8 @@ export function buildReferences(
       authors: record.authors.map((author) => ({ ...author })),
       ...(record.year !== undefined ? { year: record.year } : {}),
       ...(record.journal ? { journal: record.journal } : {}),
-      ...(referenceUrl(record) ? { url: referenceUrl(record) } : {}),
+      ...(url ? { url } : {}),
       access: access.get(paperId) ?? "unavailable",
     };
   });
-}
-
-function referenceUrl(record: PaperRecord): string | undefined {
-  if (record.url) return record.url;
-  const { doi, pmid, pmcid, arxiv } = record.ids;
-  if (doi) return `https://doi.org/${doi}`;
-  if (pmcid) return `https://pmc.ncbi.nlm.nih.gov/articles/${pmcid}/`;
-  if (pmid) return `https://pubmed.ncbi.nlm.nih.gov/${pmid}/`;
-  if (arxiv) return `https://arxiv.org/abs/${arxiv}`;
-  return undefined;
 }
