@@ -24,7 +24,7 @@ export function defaultIo(): CliIo {
 export async function readQuestion(argument: string, stdin: NodeJS.ReadableStream, maxLength: number): Promise<string> {
   const raw = argument === "-" ? await readBounded(stdin, maxLength * 4 + 1024) : { text: argument, truncated: false };
   const question = raw.text.replace(/\s+/g, " ").trim();
-  if (question.length === 0) {
+  if (!raw.truncated && question.length === 0) {
     throw new UsageError(argument === "-" ? "the question read from stdin is empty" : "the question is empty");
   }
   if (raw.truncated || question.length > maxLength) {
