@@ -41,6 +41,8 @@ const CHUNK_PRIOR_WEIGHT = 0.25;
 const CONCLUSION_BONUS = 0.1;
 const NEAR_DUPLICATE_JACCARD = 0.8;
 const SECOND_ANSWER_RATIO = 0.8;
+/** Findings scoring below this share of the best sentence only share generic words with the question. */
+const MIN_RELATIVE_FINDING_SCORE = 0.6;
 /** Sentences that state a result or conclusion answer questions better than background sentences. */
 const CONCLUSION_CUE =
   /\b(in conclusion|conclusions?:|we conclude|these (results|findings|data) (suggest|indicate|show|demonstrate)|our (results|findings|data) (suggest|indicate|show|demonstrate)|taken together|this study (shows|suggests|demonstrates|indicates)|we (found|show|demonstrate)|results (suggest|indicate|show|demonstrate))\b/i;
@@ -115,13 +117,14 @@ function scoreCandidates(
   return scored.sort((a, b) => b.score - a.score || a.paperId.localeCompare(b.paperId) || a.start - b.start);
 }
 
-/** Best sentences first, at most `perPaper` from one paper, skipping near-duplicates. */
+/** Best sentences first, at most `perPaper` from one paper, skipping near-duplicates and weak matches. */
 function pickDiverse(scored: SentenceCandidate[], options: ExtractiveOptions): SentenceCandidate[] {
   const picked: SentenceCandidate[] = [];
   const pickedTerms: Set<string>[] = [];
   const perPaper = new Map<string, number>();
+  const floor = (scored[0]?.score ?? 0) * MIN_RELATIVE_FINDING_SCORE;
   for (const candidate of scored) {
-    if (picked.length >= options.findings) break;
+    if (picked.length >= options.findings || candidate.score < floor) break;
     if ((perPaper.get(candidate.paperId) ?? 0) >= options.perPaper) continue;
     const terms = new Set(tokenize(candidate.text));
     if (pickedTerms.some((other) => jaccard(terms, other) >= NEAR_DUPLICATE_JACCARD)) continue;
