@@ -153,38 +153,25 @@ function chunkSpans(text: string, size: number, overlap: number): Array<{ start:
 
 /** The largest value ≤ limit in ascending `values`, if any. */
 function lastAtMost(values: readonly number[], limit: number): number | undefined {
-  let low = 0;
-  let high = values.length - 1;
-  let found: number | undefined;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const value = values[middle] ?? 0;
-    if (value <= limit) {
-      found = value;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
+  const index = firstIndexWhere(values, (value) => value > limit) - 1;
+  return index >= 0 ? values[index] : undefined;
 }
 
 /** The smallest value ≥ limit in ascending `values`, if any. */
 function firstAtLeast(values: readonly number[], limit: number): number | undefined {
+  return values[firstIndexWhere(values, (value) => value >= limit)];
+}
+
+/** Binary search: the first index whose value passes a test that is monotone over `values` (length if none). */
+function firstIndexWhere(values: readonly number[], passes: (value: number) => boolean): number {
   let low = 0;
-  let high = values.length - 1;
-  let found: number | undefined;
-  while (low <= high) {
+  let high = values.length;
+  while (low < high) {
     const middle = (low + high) >> 1;
-    const value = values[middle] ?? 0;
-    if (value >= limit) {
-      found = value;
-      high = middle - 1;
-    } else {
-      low = middle + 1;
-    }
+    if (passes(values[middle] ?? 0)) high = middle;
+    else low = middle + 1;
   }
-  return found;
+  return low;
 }
 
 /** End of the last whole word in text[start, limit), trailing space trimmed; `limit` if the first word is longer. */
