@@ -28,6 +28,7 @@ export const ConfigSchema = z
     chunkOverlap: wholeNumber(0, 10_000, 200),
     findings: wholeNumber(1, 50, 8),
     maxQuestionLength: wholeNumber(10, 100_000, 4000),
+    cacheDir: z.string().min(1).optional().describe("a directory path"),
   })
   .strict()
   .refine((config) => config.chunkOverlap < config.chunkSize / 2, {
@@ -52,6 +53,7 @@ export const SETTING_NAMES: Record<ConfigKey, { flag: string; env: string }> = {
   chunkOverlap: { flag: "--chunk-overlap", env: "LITREVIEW_CHUNK_OVERLAP" },
   findings: { flag: "--findings", env: "LITREVIEW_FINDINGS" },
   maxQuestionLength: { flag: "--max-question-length", env: "LITREVIEW_MAX_QUESTION_LENGTH" },
+  cacheDir: { flag: "--cache-dir", env: "LITREVIEW_CACHE_DIR" },
 };
 
 const CONFIG_KEYS = Object.keys(SETTING_NAMES) as ConfigKey[];
@@ -70,6 +72,13 @@ export interface ConfigSources {
 export function configFilePaths(env: NodeJS.ProcessEnv, cwd: string): string[] {
   const xdgConfigHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
   return [join(xdgConfigHome, "litreview", CONFIG_FILE_NAME), join(cwd, CONFIG_FILE_NAME)];
+}
+
+/** Where HTTP responses are cached: the cacheDir setting, else $XDG_CACHE_HOME/litreview/http. */
+export function httpCacheDir(config: Config, env: NodeJS.ProcessEnv): string {
+  if (config.cacheDir) return config.cacheDir;
+  const xdgCacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
+  return join(xdgCacheHome, "litreview", "http");
 }
 
 export function resolveConfig(sources: ConfigSources): Config {

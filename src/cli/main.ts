@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { toolVersion } from "../context.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, RunError, UsageError, errorMessage } from "../errors.js";
 import { registerAskCommand } from "./ask.js";
+import { registerCacheCommand } from "./cache.js";
 import { registerEvalCommand } from "./eval.js";
 import { defaultIo, type CliIo } from "./io.js";
 
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     });
   registerAskCommand(program, io, setExitCode);
   registerEvalCommand(program, io, setExitCode);
+  registerCacheCommand(program, io, setExitCode);
   return program;
 }
 

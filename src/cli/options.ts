@@ -39,6 +39,7 @@ const FLAG_SETTINGS: ConfigKey[] = [
   "chunkOverlap",
   "findings",
   "maxQuestionLength",
+  "cacheDir",
 ];
 
 /** Only the flags the user actually typed: defaults come from the config schema, not commander. */
