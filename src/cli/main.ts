@@ -5,6 +5,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, RunError, UsageError, errorMessage }
 import { registerAskCommand } from "./ask.js";
 import { registerCacheCommand } from "./cache.js";
 import { registerEvalCommand } from "./eval.js";
+import { registerFetchCommand } from "./fetch.js";
 import { defaultIo, type CliIo } from "./io.js";
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     });
   registerAskCommand(program, io, setExitCode);
   registerEvalCommand(program, io, setExitCode);
+  registerFetchCommand(program, io, setExitCode);
   registerCacheCommand(program, io, setExitCode);
   return program;
 }

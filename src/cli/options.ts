@@ -42,11 +42,14 @@ const FLAG_SETTINGS: ConfigKey[] = [
   "cacheDir",
 ];
 
-/** Only the flags the user actually typed: defaults come from the config schema, not commander. */
-export function flagsFromCommand(command: Command): ConfigInput {
+/**
+ * Only the flags the user actually typed: defaults come from the config schema, not commander.
+ * `settings` limits which flags are settings, for commands whose flags of the same name mean something else.
+ */
+export function flagsFromCommand(command: Command, settings: readonly ConfigKey[] = FLAG_SETTINGS): ConfigInput {
   const options = command.opts<Record<string, unknown>>();
   const flags: ConfigInput = {};
-  for (const key of FLAG_SETTINGS) {
+  for (const key of settings) {
     if (command.getOptionValueSource(key) !== "cli") continue;
     const value = options[key];
     flags[key] = typeof value === "string" ? coerceSettingText(key, value) : value;
@@ -56,6 +59,6 @@ export function flagsFromCommand(command: Command): ConfigInput {
   return flags;
 }
 
-export function configFromCommand(command: Command, io: CliIo): Config {
-  return resolveConfig({ flags: flagsFromCommand(command), env: io.env, cwd: io.cwd });
+export function configFromCommand(command: Command, io: CliIo, settings?: readonly ConfigKey[]): Config {
+  return resolveConfig({ flags: flagsFromCommand(command, settings), env: io.env, cwd: io.cwd });
 }

@@ -1,0 +1,33 @@
+// `litreview fetch FILE`: parse one article (JATS/NLM XML, Markdown or text) and print what was read.
+import { Option, type Command } from "commander";
+import { EXIT_OK, RunError, UsageError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { renderDocumentMarkdown } from "../review/document-markdown.js";
+import { loadLibrary } from "../sources/library.js";
+import { writeResult, type CliIo } from "./io.js";
+import { addLoggingOptions, configFromCommand } from "./options.js";
+
+export function registerFetchCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const fetch = program
+    .command("fetch")
+    .description("read one article from a local file and print its metadata and sections")
+    .argument("<file>", "a JATS/NLM XML article, a Markdown or a text file")
+    .addOption(new Option("--format <format>", "output format").choices(["md", "json"]).default("md"))
+    .option("--out <file>", "write to this file instead of stdout");
+  addLoggingOptions(fetch);
+  fetch.action(async (file: string, options: { format: "md" | "json"; out?: string }, command: Command) => {
+    // Its --format and --out are fetch's own, not the review settings of the same name.
+    const config = configFromCommand(command, io, []);
+    const logger = createLogger(config.logLevel, io.stderr);
+    if (/^(PMC\d+|\d+|10\.\d{4,}\/\S+|arxiv:\S+)$/i.test(file)) {
+      throw new UsageError(`fetching by identifier (${file}) needs the online sources, which are not available yet; give a local file`);
+    }
+    const { papers, skipped } = await loadLibrary([file], logger);
+    const [paper, ...others] = papers;
+    if (!paper) throw new RunError(`could not read an article from ${file}${skipped[0] ? `: ${skipped[0].reason}` : ""}`);
+    if (others.length > 0) throw new UsageError(`${file} holds ${papers.length} papers; fetch reads one article`);
+    const output = options.format === "json" ? `${JSON.stringify(paper, null, 2)}\n` : renderDocumentMarkdown(paper);
+    await writeResult(output, options.out, io.stdout);
+    setExitCode(EXIT_OK);
+  });
+}
