@@ -29,6 +29,8 @@ export const ConfigSchema = z
     findings: wholeNumber(1, 50, 8),
     maxQuestionLength: wholeNumber(10, 100_000, 4000),
     cacheDir: z.string().min(1).optional().describe("a directory path"),
+    email: z.email().optional().describe("an e-mail address (sent to APIs that ask for a contact)"),
+    europepmcUrl: z.url({ protocol: /^https?$/ }).default("https://www.ebi.ac.uk/europepmc/webservices/rest").describe("an http(s) URL"),
   })
   .strict()
   .refine((config) => config.chunkOverlap < config.chunkSize / 2, {
@@ -54,6 +56,8 @@ export const SETTING_NAMES: Record<ConfigKey, { flag: string; env: string }> = {
   findings: { flag: "--findings", env: "LITREVIEW_FINDINGS" },
   maxQuestionLength: { flag: "--max-question-length", env: "LITREVIEW_MAX_QUESTION_LENGTH" },
   cacheDir: { flag: "--cache-dir", env: "LITREVIEW_CACHE_DIR" },
+  email: { flag: "--email", env: "LITREVIEW_EMAIL" },
+  europepmcUrl: { flag: "--europepmc-url", env: "LITREVIEW_EUROPEPMC_URL" },
 };
 
 const CONFIG_KEYS = Object.keys(SETTING_NAMES) as ConfigKey[];

@@ -39,7 +39,7 @@ describe("litreview fetch FILE", () => {
     const missing = await runCli(["fetch", "no/such/article.xml"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe("litreview: error: library path not found: no/such/article.xml");
-    const identifier = await runCli(["fetch", "PMC1790863"]);
+    const identifier = await runCli(["fetch", "17299597"]);
     expect(identifier.code).toBe(2);
     expect(identifier.stderr.trim().split("\n")).toHaveLength(1);
   });

@@ -3,31 +3,50 @@ import { Option, type Command } from "commander";
 import { EXIT_OK, RunError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { renderDocumentMarkdown } from "../review/document-markdown.js";
+import { fetchEuropePmcFullText } from "../sources/europepmc.js";
 import { loadLibrary } from "../sources/library.js";
+import type { LoadedPaper } from "../types.js";
+import { createCliHttpClient } from "./http.js";
 import { writeResult, type CliIo } from "./io.js";
 import { addLoggingOptions, configFromCommand } from "./options.js";
 
 export function registerFetchCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const fetch = program
     .command("fetch")
-    .description("read one article from a local file and print its metadata and sections")
-    .argument("<file>", "a JATS/NLM XML article, a Markdown or a text file")
+    .description("read one article (a PMCID or a local file) and print its metadata and sections")
+    .argument("<source>", "a PMCID (open-access full text from Europe PMC), or a local JATS/NLM XML, Markdown or text file")
     .addOption(new Option("--format <format>", "output format").choices(["md", "json"]).default("md"))
-    .option("--out <file>", "write to this file instead of stdout");
+    .option("--out <file>", "write to this file instead of stdout")
+    .option("--email <address>", "contact address sent to the APIs (LITREVIEW_EMAIL)")
+    .option("--cache-dir <dir>", "HTTP cache directory");
   addLoggingOptions(fetch);
   fetch.action(async (file: string, options: { format: "md" | "json"; out?: string }, command: Command) => {
     // Its --format and --out are fetch's own, not the review settings of the same name.
-    const config = configFromCommand(command, io, []);
+    const config = configFromCommand(command, io, ["email", "cacheDir"]);
     const logger = createLogger(config.logLevel, io.stderr);
-    if (/^(PMC\d+|\d+|10\.\d{4,}\/\S+|arxiv:\S+)$/i.test(file)) {
-      throw new UsageError(`fetching by identifier (${file}) needs the online sources, which are not available yet; give a local file`);
+    if (/^PMC\d+$/i.test(file)) {
+      const http = createCliHttpClient(config, io, logger);
+      try {
+        const paper = await fetchEuropePmcFullText({ http, logger, baseUrl: config.europepmcUrl }, file.toUpperCase());
+        await writeResult(renderPaper(paper, options.format), options.out, io.stdout);
+      } finally {
+        await http.close();
+      }
+      setExitCode(EXIT_OK);
+      return;
+    }
+    if (/^(\d+|10\.\d{4,}\/\S+|arxiv:\S+)$/i.test(file)) {
+      throw new UsageError(`fetching by PMID, DOI or arXiv id (${file}) is not available yet; give a PMCID or a local file`);
     }
     const { papers, skipped } = await loadLibrary([file], logger);
     const [paper, ...others] = papers;
     if (!paper) throw new RunError(`could not read an article from ${file}${skipped[0] ? `: ${skipped[0].reason}` : ""}`);
     if (others.length > 0) throw new UsageError(`${file} holds ${papers.length} papers; fetch reads one article`);
-    const output = options.format === "json" ? `${JSON.stringify(paper, null, 2)}\n` : renderDocumentMarkdown(paper);
-    await writeResult(output, options.out, io.stdout);
+    await writeResult(renderPaper(paper, options.format), options.out, io.stdout);
     setExitCode(EXIT_OK);
   });
+}
+
+function renderPaper(paper: LoadedPaper, format: "md" | "json"): string {
+  return format === "json" ? `${JSON.stringify(paper, null, 2)}\n` : renderDocumentMarkdown(paper);
 }

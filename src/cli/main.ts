@@ -6,6 +6,7 @@ import { registerAskCommand } from "./ask.js";
 import { registerCacheCommand } from "./cache.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerFetchCommand } from "./fetch.js";
+import { registerSearchCommand } from "./search.js";
 import { defaultIo, type CliIo } from "./io.js";
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     });
   registerAskCommand(program, io, setExitCode);
   registerEvalCommand(program, io, setExitCode);
+  registerSearchCommand(program, io, setExitCode);
   registerFetchCommand(program, io, setExitCode);
   registerCacheCommand(program, io, setExitCode);
   return program;

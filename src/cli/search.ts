@@ -1,0 +1,48 @@
+// `litreview search "QUERY"`: run one query against a scholarly source and list the records.
+import { Option, type Command } from "commander";
+import { EXIT_OK, UsageError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { searchEuropePmc } from "../sources/europepmc.js";
+import type { PaperRecord } from "../types.js";
+import { createCliHttpClient } from "./http.js";
+import { writeResult, type CliIo } from "./io.js";
+import { addLoggingOptions, configFromCommand } from "./options.js";
+
+export function registerSearchCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const search = program
+    .command("search")
+    .description("search a scholarly source and list the papers it finds")
+    .argument("<query>", "the query, in the source's own syntax")
+    .addOption(new Option("--source <source>", "where to search (more sources are coming)").choices(["europepmc"]).default("europepmc"))
+    .option("--limit <n>", "at most this many records (default 25)", "25")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .option("--email <address>", "contact address sent to the APIs (LITREVIEW_EMAIL)")
+    .option("--cache-dir <dir>", "HTTP cache directory");
+  addLoggingOptions(search);
+  search.action(async (query: string, options: { limit: string; format: "table" | "json" }, command: Command) => {
+    const config = configFromCommand(command, io, ["email", "cacheDir"]);
+    const logger = createLogger(config.logLevel, io.stderr);
+    const limit = Number(options.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new UsageError(`invalid value for --limit: ${JSON.stringify(options.limit)}; allowed: a whole number from 1 to 10000`);
+    }
+    if (query.trim() === "") throw new UsageError("the query is empty");
+    const http = createCliHttpClient(config, io, logger);
+    try {
+      const result = await searchEuropePmc({ http, logger, baseUrl: config.europepmcUrl }, query, limit);
+      logger.info(`Europe PMC: ${result.hitCount} hits; showing ${result.records.length}`);
+      const output = options.format === "json" ? `${JSON.stringify(result.records, null, 2)}\n` : formatTable(result.records);
+      await writeResult(output, undefined, io.stdout);
+    } finally {
+      await http.close();
+    }
+    setExitCode(EXIT_OK);
+  });
+}
+
+function formatTable(records: PaperRecord[]): string {
+  const rows = records.map((record) =>
+    [record.year ?? "", record.ids.pmid ?? "", record.ids.pmcid ?? "", record.openAccess ? "OA" : "", record.title.slice(0, 100)].join("\t"),
+  );
+  return `${["year", "pmid", "pmcid", "access", "title"].join("\t")}\n${rows.join("\n")}\n`;
+}

@@ -1,0 +1,135 @@
+// Europe PMC REST API: search (resultType=core, cursor paging) and open-access full text (JATS).
+// Every response is validated at this boundary; a malformed record is skipped, not fatal.
+import { z } from "zod";
+import { RunError } from "../errors.js";
+import { parseJats } from "../fulltext/jats.js";
+import { cleanIds, normaliseWhitespace, paperUrl, parseYear, recordIdFor } from "../fulltext/paper.js";
+import type { HttpClient } from "../http/client.js";
+import type { Logger } from "../log.js";
+import type { Author, LoadedPaper, PaperRecord } from "../types.js";
+
+const MAX_PAGE_SIZE = 1000;
+
+export interface EuropePmcSource {
+  http: HttpClient;
+  logger: Logger;
+  baseUrl: string;
+}
+
+const authorSchema = z.object({
+  fullName: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  collectiveName: z.string().optional(),
+});
+
+const resultSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  pmid: z.string().optional(),
+  pmcid: z.string().optional(),
+  doi: z.string().optional(),
+  title: z.string().default(""),
+  authorList: z.object({ author: z.array(authorSchema) }).optional(),
+  pubYear: z.string().optional(),
+  journalInfo: z.object({ journal: z.object({ title: z.string().optional() }).optional() }).optional(),
+  abstractText: z.string().optional(),
+  isOpenAccess: z.string().optional(),
+  inEPMC: z.string().optional(),
+  citedByCount: z.number().optional(),
+  pubTypeList: z.object({ pubType: z.array(z.string()) }).optional(),
+});
+
+const searchResponseSchema = z.object({
+  hitCount: z.number(),
+  nextCursorMark: z.string().optional(),
+  resultList: z.object({ result: z.array(z.unknown()) }),
+});
+
+export interface EuropePmcSearchResult {
+  hitCount: number;
+  records: PaperRecord[];
+}
+
+/** Search with Europe PMC's query syntax, following cursor pages until `limit` records or the end. */
+export async function searchEuropePmc(source: EuropePmcSource, query: string, limit: number): Promise<EuropePmcSearchResult> {
+  const records: PaperRecord[] = [];
+  let cursorMark = "*";
+  let hitCount = 0;
+  while (records.length < limit) {
+    const url = new URL(`${source.baseUrl}/search`);
+    url.search = new URLSearchParams({
+      query,
+      resultType: "core",
+      format: "json",
+      pageSize: String(Math.min(limit - records.length, MAX_PAGE_SIZE)),
+      cursorMark,
+    }).toString();
+    const response = await source.http.request({ url: url.toString(), kind: "search", accept: "application/json" });
+    if (response.status !== 200) throw new RunError(`Europe PMC search failed: HTTP ${response.status}`);
+    const page = searchResponseSchema.safeParse(parseJson(response.text()));
+    if (!page.success) throw new RunError("Europe PMC search returned a response in an unexpected shape");
+    hitCount = page.data.hitCount;
+    for (const raw of page.data.resultList.result) {
+      const result = resultSchema.safeParse(raw);
+      if (result.success) records.push(toRecord(result.data, query));
+      else source.logger.debug(`skipped a malformed Europe PMC record: ${result.error.issues[0]?.message ?? ""}`);
+    }
+    // The documented end of paging: no new cursor, the same cursor again, or an empty page.
+    const next = page.data.nextCursorMark;
+    if (!next || next === cursorMark || page.data.resultList.result.length === 0) break;
+    cursorMark = next;
+  }
+  return { hitCount, records: records.slice(0, limit) };
+}
+
+/** The open-access JATS full text of a PMC article, parsed; a clear error when Europe PMC has none. */
+export async function fetchEuropePmcFullText(source: EuropePmcSource, pmcid: string): Promise<LoadedPaper> {
+  const url = `${source.baseUrl}/${encodeURIComponent(pmcid)}/fullTextXML`;
+  const response = await source.http.request({ url, kind: "fulltext", accept: "application/xml" });
+  if (response.status === 404) throw new RunError(`Europe PMC has no open-access full text for ${pmcid}`);
+  if (response.status !== 200) throw new RunError(`Europe PMC full text for ${pmcid} failed: HTTP ${response.status}`);
+  let paper: LoadedPaper;
+  try {
+    paper = parseJats(response.text(), pmcid);
+  } catch (error) {
+    throw new RunError(`Europe PMC full text for ${pmcid} could not be read: ${(error as Error).message}`);
+  }
+  return { ...paper, record: { ...paper.record, foundBy: [{ source: "europepmc" }] } };
+}
+
+function toRecord(result: z.infer<typeof resultSchema>, query: string): PaperRecord {
+  const ids = cleanIds({ doi: result.doi, pmid: result.pmid, pmcid: result.pmcid });
+  const year = parseYear(result.pubYear);
+  const journal = result.journalInfo?.journal?.title;
+  const abstract = result.abstractText ? normaliseWhitespace(result.abstractText.replace(/<[^>]+>/g, " ")) : undefined;
+  const url = paperUrl(ids);
+  return {
+    id: Object.keys(ids).length > 0 ? recordIdFor(ids) : `europepmc:${result.source}:${result.id}`,
+    ids,
+    title: normaliseWhitespace(result.title.replace(/<[^>]+>/g, "")),
+    authors: (result.authorList?.author ?? []).flatMap(toAuthor),
+    ...(year !== undefined ? { year } : {}),
+    ...(journal ? { journal } : {}),
+    ...(abstract ? { abstract } : {}),
+    openAccess: result.isOpenAccess === "Y",
+    retracted: result.pubTypeList?.pubType.some((type) => /retracted publication|retraction of publication/i.test(type)) ?? false,
+    ...(result.citedByCount !== undefined ? { citationCount: result.citedByCount } : {}),
+    foundBy: [{ source: "europepmc", query }],
+    ...(url ? { url } : {}),
+  };
+}
+
+function toAuthor(author: z.infer<typeof authorSchema>): Author[] {
+  if (author.lastName) return [{ family: author.lastName, ...(author.firstName ? { given: author.firstName } : {}) }];
+  const name = author.collectiveName ?? author.fullName;
+  return name ? [{ family: name }] : [];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RunError("Europe PMC returned malformed JSON");
+  }
+}
