@@ -42,6 +42,17 @@ describe("selectExtractiveAnswer", () => {
     expect(selection.findings.map((finding) => finding.paperId)).not.toContain("p3");
   });
 
+  it("reads the best passage with its paper's title when judging coverage", () => {
+    const question = "Does lysis timing vary in bacteriophage lambda?";
+    const phage = [abstractDocument("phage", "Holin expression sets when infected cells burst. The timing differs widely between individual cells.")];
+    const phageChunks = phage.flatMap((document) => chunkDocument(document));
+    const fillers = documents.flatMap((document) => chunkDocument(document));
+    const withTitles = new Map([...titles, ["phage", "Lysis time stochasticity in bacteriophage lambda"]]);
+    const ranking = rankChunks([...phageChunks, ...fillers], withTitles, [question]);
+    expect(selectExtractiveAnswer(question, ranking.ranked, ranking.idf).status).toBe("insufficient");
+    expect(selectExtractiveAnswer(question, ranking.ranked, ranking.idf, undefined, withTitles).status).toBe("answered");
+  });
+
   it("declares the evidence insufficient when the best passage misses the question's informative terms", () => {
     const selection = select("What is the boiling point of tungsten hexafluoride?");
     expect(selection.status).toBe("insufficient");

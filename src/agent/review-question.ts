@@ -43,18 +43,14 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
     library.papers.flatMap(({ document }) => chunkDocument(document, { size: config.chunkSize, overlap: config.chunkOverlap })),
   );
   const queries = [question];
+  const titles = new Map([...records].map(([id, record]) => [id, record.title]));
   const ranking = await timed("rank", () =>
-    rankChunks(
-      chunks,
-      new Map([...records].map(([id, record]) => [id, record.title])),
-      queries,
-      { topK: config.topK, perPaperCap: config.perPaperCap },
-    ),
+    rankChunks(chunks, titles, queries, { topK: config.topK, perPaperCap: config.perPaperCap }),
   );
   logger.debug(`ranked ${chunks.length} chunks; kept ${ranking.ranked.length}`);
 
   const selection = await timed("select", () =>
-    selectExtractiveAnswer(question, ranking.ranked, ranking.idf, { ...DEFAULT_EXTRACTIVE_OPTIONS, findings: config.findings }),
+    selectExtractiveAnswer(question, ranking.ranked, ranking.idf, { ...DEFAULT_EXTRACTIVE_OPTIONS, findings: config.findings }, titles),
   );
 
   // Numbers follow first use in the rendered text: the answer, then findings paper by paper.

@@ -52,9 +52,14 @@ export function selectExtractiveAnswer(
   ranked: RankedChunk[],
   idf: (term: string) => number,
   options: ExtractiveOptions = DEFAULT_EXTRACTIVE_OPTIONS,
+  titlesByPaperId: ReadonlyMap<string, string> = new Map(),
 ): ExtractiveSelection {
   const candidates = sentenceCandidates(ranked);
-  const coverage = ranked[0] ? termCoverage(question, ranked[0].chunk.text, idf) : 0;
+  const top = ranked[0]?.chunk;
+  // The passage is read in its context: the paper's title and the section heading, as the index does.
+  const coverage = top
+    ? termCoverage(question, [titlesByPaperId.get(top.paperId) ?? "", ...top.sectionPath, top.text].join("\n"), idf)
+    : 0;
   if (candidates.length === 0) return { status: "insufficient", coverage, answer: [], findings: [] };
 
   const scored = scoreCandidates(question, candidates, ranked);
