@@ -1,20 +1,21 @@
 // `litreview cache info|clear`: look at and empty the HTTP response cache.
 import type { Command } from "commander";
 import { httpCacheDir } from "../config.js";
-import { EXIT_OK, UsageError } from "../errors.js";
+import { EXIT_OK } from "../errors.js";
 import { CACHE_KINDS, cacheInfo, clearCache } from "../http/cache.js";
 import { writeResult, type CliIo } from "./io.js";
-import { addLoggingOptions, configFromCommand } from "./options.js";
+import { addCacheDirOption, addLoggingOptions, configFromCommand, parseNumberOption } from "./options.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const OLDER_THAN_DAYS = { min: 0, max: Number.MAX_SAFE_INTEGER, whole: false, allowed: "a number of days, 0 or more" };
 
 export function registerCacheCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const cache = program.command("cache").description("inspect or clear the cache of HTTP responses");
   const info = cache
     .command("info")
     .description("show where the cache is and how much it holds")
-    .option("--cache-dir <dir>", "the cache directory (default $XDG_CACHE_HOME/litreview/http)")
     .option("--json", "print one JSON object");
+  addCacheDirOption(info);
   addLoggingOptions(info);
   info.action(async (options: { json?: boolean }, command: Command) => {
     const dir = httpCacheDir(configFromCommand(command, io), io.env);
@@ -33,24 +34,17 @@ export function registerCacheCommand(program: Command, io: CliIo, setExitCode: (
   const clear = cache
     .command("clear")
     .description("delete cached responses")
-    .option("--cache-dir <dir>", "the cache directory (default $XDG_CACHE_HOME/litreview/http)")
     .option("--older-than <days>", "only entries stored more than this many days ago");
+  addCacheDirOption(clear);
   addLoggingOptions(clear);
   clear.action(async (options: { olderThan?: string }, command: Command) => {
     const dir = httpCacheDir(configFromCommand(command, io), io.env);
-    const olderThanMs = options.olderThan === undefined ? undefined : parseDays(options.olderThan) * DAY_MS;
+    const olderThanMs =
+      options.olderThan === undefined ? undefined : parseNumberOption("--older-than", options.olderThan, OLDER_THAN_DAYS) * DAY_MS;
     const result = await clearCache(dir, olderThanMs === undefined ? {} : { olderThanMs });
     await writeResult(`removed ${result.removed} cached response(s), ${formatBytes(result.bytes)}, from ${dir}\n`, undefined, io.stdout);
     setExitCode(EXIT_OK);
   });
-}
-
-function parseDays(text: string): number {
-  const days = Number(text);
-  if (!Number.isFinite(days) || days < 0) {
-    throw new UsageError(`invalid value for --older-than: ${JSON.stringify(text)}; allowed: a number of days, 0 or more`);
-  }
-  return days;
 }
 
 function formatBytes(bytes: number): string {

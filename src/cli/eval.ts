@@ -1,12 +1,12 @@
 // `litreview eval retrieval`: measure ranking quality on a BEIR-format collection with exactly the
 // index, tokenizer and fusion that `ask` uses.
 import type { Command } from "commander";
-import { EXIT_OK, UsageError } from "../errors.js";
+import { EXIT_OK } from "../errors.js";
 import { loadBeirCollection } from "../eval/beir.js";
 import { evaluateRetrieval, type RetrievalMetrics } from "../eval/retrieval.js";
 import { createLogger } from "../log.js";
 import { writeResult, type CliIo } from "./io.js";
-import { addLoggingOptions, configFromCommand } from "./options.js";
+import { addLoggingOptions, configFromCommand, parseNumberOption } from "./options.js";
 
 export function registerEvalCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const evaluate = program.command("eval").description("measure retrieval and answer quality on benchmark data");
@@ -22,21 +22,13 @@ export function registerEvalCommand(program: Command, io: CliIo, setExitCode: (c
   retrieval.action(async (options: { corpus: string; queries: string; qrels: string; k: string; json?: boolean }, command: Command) => {
     const config = configFromCommand(command, io);
     const logger = createLogger(config.logLevel, io.stderr);
-    const k = parseCutoff(options.k);
+    const k = parseNumberOption("--k", options.k, { min: 1, max: 1000, whole: true });
     const collection = await loadBeirCollection({ corpus: options.corpus, queries: options.queries, qrels: options.qrels });
     logger.info(`evaluating ${collection.queries.length} queries over ${collection.corpus.length} documents`);
     const metrics = evaluateRetrieval({ ...collection, k });
     await writeResult(options.json ? `${JSON.stringify(metrics)}\n` : formatMetricsTable(metrics), undefined, io.stdout);
     setExitCode(EXIT_OK);
   });
-}
-
-function parseCutoff(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 1000) {
-    throw new UsageError(`invalid value for --k: ${JSON.stringify(text)}; allowed: a whole number from 1 to 1000`);
-  }
-  return value;
 }
 
 function formatMetricsTable(metrics: RetrievalMetrics): string {

@@ -8,7 +8,7 @@ import { loadLibrary } from "../sources/library.js";
 import type { LoadedPaper } from "../types.js";
 import { createCliHttpClient } from "./http.js";
 import { writeResult, type CliIo } from "./io.js";
-import { addLoggingOptions, configFromCommand } from "./options.js";
+import { addLoggingOptions, addNetworkOptions, configFromCommand } from "./options.js";
 
 export function registerFetchCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const fetch = program
@@ -16,9 +16,8 @@ export function registerFetchCommand(program: Command, io: CliIo, setExitCode: (
     .description("read one article (a PMCID or a local file) and print its metadata and sections")
     .argument("<source>", "a PMCID (open-access full text from Europe PMC), or a local JATS/NLM XML, Markdown or text file")
     .addOption(new Option("--format <format>", "output format").choices(["md", "json"]).default("md"))
-    .option("--out <file>", "write to this file instead of stdout")
-    .option("--email <address>", "contact address sent to the APIs (LITREVIEW_EMAIL)")
-    .option("--cache-dir <dir>", "HTTP cache directory");
+    .option("--out <file>", "write to this file instead of stdout");
+  addNetworkOptions(fetch);
   addLoggingOptions(fetch);
   fetch.action(async (file: string, options: { format: "md" | "json"; out?: string }, command: Command) => {
     // Its --format and --out are fetch's own, not the review settings of the same name.

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { RunError, UsageError } from "../errors.js";
+import { normaliseWhitespace } from "../fulltext/paper.js";
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -23,7 +24,7 @@ export function defaultIo(): CliIo {
  */
 export async function readQuestion(argument: string, stdin: NodeJS.ReadableStream, maxLength: number): Promise<string> {
   const raw = argument === "-" ? await readBounded(stdin, maxLength * 4 + 1024) : { text: argument, truncated: false };
-  const question = raw.text.replace(/\s+/g, " ").trim();
+  const question = normaliseWhitespace(raw.text);
   if (!raw.truncated && question.length === 0) {
     throw new UsageError(argument === "-" ? "the question read from stdin is empty" : "the question is empty");
   }

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { toolVersion } from "../context.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, RunError, UsageError, errorMessage } from "../errors.js";
+import { normaliseWhitespace } from "../fulltext/paper.js";
 import { registerAskCommand } from "./ask.js";
 import { registerCacheCommand } from "./cache.js";
 import { registerEvalCommand } from "./eval.js";
@@ -34,7 +35,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(`litreview: ${text.replace(/\s+/g, " ").trim()}\n`),
+      outputError: (text, write) => write(`litreview: ${normaliseWhitespace(text)}\n`),
     });
   registerAskCommand(program, io, setExitCode);
   registerEvalCommand(program, io, setExitCode);
@@ -50,7 +51,7 @@ function reportFailure(error: unknown, io: CliIo, verbose: boolean): number {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT_OK;
     return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
-  const message = errorMessage(error).replace(/\s+/g, " ").trim();
+  const message = normaliseWhitespace(errorMessage(error));
   if (error instanceof UsageError) {
     io.stderr.write(`litreview: error: ${message}\n`);
     return EXIT_USAGE;

@@ -1,6 +1,7 @@
 // Options shared by every command that runs the pipeline, and their translation into config input.
 import { Option, type Command } from "commander";
 import { coerceSettingText, resolveConfig, type Config, type ConfigInput, type ConfigKey } from "../config.js";
+import { UsageError } from "../errors.js";
 import type { CliIo } from "./io.js";
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -20,6 +21,30 @@ export function addOutputOptions(command: Command): Command {
   return command
     .addOption(new Option("--format <format>", "output format").choices(["markdown", "json"]))
     .option("--out <file>", "write the result to this file instead of stdout");
+}
+
+/** The HTTP cache directory, for every command that reads or writes the cache. */
+export function addCacheDirOption(command: Command): Command {
+  return command.option("--cache-dir <dir>", "the HTTP cache directory (default $XDG_CACHE_HOME/litreview/http)");
+}
+
+/** Options of commands that call scholarly APIs. */
+export function addNetworkOptions(command: Command): Command {
+  return addCacheDirOption(command.option("--email <address>", "contact address sent to the APIs (LITREVIEW_EMAIL)"));
+}
+
+/** A numeric option of a command (not a config setting), checked with the same wording as settings. */
+export function parseNumberOption(
+  flag: string,
+  text: string,
+  range: { min: number; max: number; whole: boolean; allowed?: string },
+): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < range.min || value > range.max || (range.whole && !Number.isInteger(value))) {
+    const allowed = range.allowed ?? `${range.whole ? "a whole number" : "a number"} from ${range.min} to ${range.max}`;
+    throw new UsageError(`invalid value for ${flag}: ${JSON.stringify(text)}; allowed: ${allowed}`);
+  }
+  return value;
 }
 
 export function addLoggingOptions(command: Command): Command {

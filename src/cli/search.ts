@@ -6,7 +6,7 @@ import { searchEuropePmc } from "../sources/europepmc.js";
 import type { PaperRecord } from "../types.js";
 import { createCliHttpClient } from "./http.js";
 import { writeResult, type CliIo } from "./io.js";
-import { addLoggingOptions, configFromCommand } from "./options.js";
+import { addLoggingOptions, addNetworkOptions, configFromCommand, parseNumberOption } from "./options.js";
 
 export function registerSearchCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const search = program
@@ -15,17 +15,13 @@ export function registerSearchCommand(program: Command, io: CliIo, setExitCode: 
     .argument("<query>", "the query, in the source's own syntax")
     .addOption(new Option("--source <source>", "where to search (more sources are coming)").choices(["europepmc"]).default("europepmc"))
     .option("--limit <n>", "at most this many records (default 25)", "25")
-    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
-    .option("--email <address>", "contact address sent to the APIs (LITREVIEW_EMAIL)")
-    .option("--cache-dir <dir>", "HTTP cache directory");
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"));
+  addNetworkOptions(search);
   addLoggingOptions(search);
   search.action(async (query: string, options: { limit: string; format: "table" | "json" }, command: Command) => {
     const config = configFromCommand(command, io, ["email", "cacheDir"]);
     const logger = createLogger(config.logLevel, io.stderr);
-    const limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-      throw new UsageError(`invalid value for --limit: ${JSON.stringify(options.limit)}; allowed: a whole number from 1 to 10000`);
-    }
+    const limit = parseNumberOption("--limit", options.limit, { min: 1, max: 10_000, whole: true });
     if (query.trim() === "") throw new UsageError("the query is empty");
     const http = createCliHttpClient(config, io, logger);
     try {

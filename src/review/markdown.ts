@@ -1,10 +1,11 @@
 // Markdown rendering of a Review. Pure: the same Review always renders the same text.
+import { normaliseWhitespace } from "../fulltext/paper.js";
 import type { Quote, Review, ReviewReference } from "./schema.js";
 
 export function renderMarkdown(review: Review): string {
   const referencesByNumber = new Map(review.references.map((reference) => [reference.number, reference]));
   const blocks = [
-    `# ${escapeInline(singleLine(review.question))}`,
+    `# ${escapeInline(normaliseWhitespace(review.question))}`,
     renderAnswer(review),
     renderFindings(review, referencesByNumber),
     renderEvidenceTable(review, referencesByNumber),
@@ -89,7 +90,7 @@ function renderMethods(review: Review): string {
     `- Read ${counts.papers} paper(s): ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only; split into ${counts.chunks} chunk(s) of about ${methods.ranking.chunkSize} characters (overlap ${methods.ranking.chunkOverlap}) at sentence boundaries within sections.`,
     `- Ranking: ${methods.ranking.description}; ${methods.queries.length} query string(s); kept the top ${methods.ranking.topK} chunks with at most ${methods.ranking.perPaperCap} per paper (${counts.rankedChunks} kept).`,
     `- Flow: ${counts.papers} papers → ${counts.rankedChunks} top chunks → ${counts.papersQuoted} papers quoted → ${counts.cited} cited.`,
-    `- Queries: ${methods.queries.map((query) => `"${escapeInline(singleLine(query))}"`).join("; ")}.`,
+    `- Queries: ${methods.queries.map((query) => `"${escapeInline(normaliseWhitespace(query))}"`).join("; ")}.`,
     `- Mode: extractive (no language model). litreview ${review.version}, ${review.generatedAt}.`,
   );
   return lines.join("\n");
@@ -176,14 +177,11 @@ function groupByCitation(quotes: Quote[]): Map<number, Quote[]> {
   return groups;
 }
 
-function singleLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
 
 /**
  * Quoted source text must not be read as Markdown, and bracketed numbers inside it ("[12]" from the
  * paper's own reference list) must not look like our citations.
  */
 export function escapeInline(text: string): string {
-  return singleLine(text).replace(/[\\`*_[\]<>#|]/g, (character) => `\\${character}`);
+  return normaliseWhitespace(text).replace(/[\\`*_[\]<>#|]/g, (character) => `\\${character}`);
 }
