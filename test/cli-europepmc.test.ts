@@ -46,6 +46,14 @@ describe("litreview search --source europepmc", () => {
     expect(request?.headers["user-agent"]).toMatch(/^litreview\//);
   });
 
+  it("rejects a bad --limit with exit code 2 before any request", async () => {
+    const { server, env } = await europePmc([searchRoute()]);
+    const result = await runCli(["search", "cancer", "--limit", "lots"], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('litreview: error: invalid value for --limit: "lots"; allowed: a whole number from 1 to 10000');
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("fails with one clear line on malformed JSON", async () => {
     const { env } = await europePmc([searchRoute({ response: { body: "{\"hitCount\": 3, \"resultList\": {", headers: { "content-type": "application/json" } } })]);
     const result = await runCli(["search", "cancer"], { env });
