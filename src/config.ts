@@ -15,6 +15,18 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
     .default(fallback)
     .describe(`a whole number from ${min} to ${max}`);
 
+/** A source's base URL, without a trailing slash (so paths can be appended). */
+const baseUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .default(fallback)
+    .describe("an http(s) URL");
+
+/** The scholarly APIs `ask` and `search` can query. */
+export const SEARCH_SOURCES = ["europepmc", "pubmed", "openalex", "arxiv"] as const;
+export type SearchSource = (typeof SEARCH_SOURCES)[number];
+
 export const ConfigSchema = z
   .object({
     library: z.array(z.string().min(1)).default([]).describe("one or more file or directory paths"),
@@ -30,7 +42,21 @@ export const ConfigSchema = z
     maxQuestionLength: wholeNumber(10, 100_000, 4000),
     cacheDir: z.string().min(1).optional().describe("a directory path"),
     email: z.email().optional().describe("an e-mail address (sent to APIs that ask for a contact)"),
-    europepmcUrl: z.url({ protocol: /^https?$/ }).default("https://www.ebi.ac.uk/europepmc/webservices/rest").describe("an http(s) URL"),
+    europepmcUrl: baseUrl("https://www.ebi.ac.uk/europepmc/webservices/rest"),
+    ncbiUrl: baseUrl("https://eutils.ncbi.nlm.nih.gov/entrez/eutils"),
+    openalexUrl: baseUrl("https://api.openalex.org"),
+    arxivUrl: baseUrl("https://export.arxiv.org/api"),
+    arxivPdfUrl: baseUrl("https://arxiv.org/pdf"),
+    unpaywallUrl: baseUrl("https://api.unpaywall.org/v2"),
+    sources: z
+      .array(z.enum(SEARCH_SOURCES))
+      .min(1)
+      .optional()
+      .describe(`a comma-separated list of ${SEARCH_SOURCES.join(", ")}`),
+    cache: z.boolean().default(true).describe("true or false"),
+    offline: z.boolean().default(false).describe("true or false"),
+    searchLimit: wholeNumber(1, 1000, 40),
+    fetchLimit: wholeNumber(0, 200, 12),
   })
   .strict()
   .refine((config) => config.chunkOverlap < config.chunkSize / 2, {
@@ -58,6 +84,16 @@ export const SETTING_NAMES: Record<ConfigKey, { flag: string; env: string }> = {
   cacheDir: { flag: "--cache-dir", env: "LITREVIEW_CACHE_DIR" },
   email: { flag: "--email", env: "LITREVIEW_EMAIL" },
   europepmcUrl: { flag: "--europepmc-url", env: "LITREVIEW_EUROPEPMC_URL" },
+  ncbiUrl: { flag: "--ncbi-url", env: "LITREVIEW_NCBI_URL" },
+  openalexUrl: { flag: "--openalex-url", env: "LITREVIEW_OPENALEX_URL" },
+  arxivUrl: { flag: "--arxiv-url", env: "LITREVIEW_ARXIV_URL" },
+  arxivPdfUrl: { flag: "--arxiv-pdf-url", env: "LITREVIEW_ARXIV_PDF_URL" },
+  unpaywallUrl: { flag: "--unpaywall-url", env: "LITREVIEW_UNPAYWALL_URL" },
+  sources: { flag: "--sources", env: "LITREVIEW_SOURCES" },
+  cache: { flag: "--no-cache", env: "LITREVIEW_CACHE" },
+  offline: { flag: "--offline", env: "LITREVIEW_OFFLINE" },
+  searchLimit: { flag: "--search-limit", env: "LITREVIEW_SEARCH_LIMIT" },
+  fetchLimit: { flag: "--fetch-limit", env: "LITREVIEW_FETCH_LIMIT" },
 };
 
 const CONFIG_KEYS = Object.keys(SETTING_NAMES) as ConfigKey[];
@@ -174,7 +210,11 @@ export function coerceSettingText(key: ConfigKey, raw: string): unknown {
   const inner = ConfigSchema.shape[key].def.innerType;
   switch (inner.def.type) {
     case "array":
-      return raw.split(delimiter).filter((part) => part.length > 0);
+      // Paths are separated like PATH; every other list by commas.
+      return raw
+        .split(key === "library" ? delimiter : ",")
+        .map((part) => (key === "library" ? part : part.trim()))
+        .filter((part) => part.length > 0);
     case "boolean":
       if (/^(1|true|yes|on)$/i.test(raw)) return true;
       if (/^(0|false|no|off)$/i.test(raw)) return false;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import { DEFAULT_HOST_LIMITS, HostLimiter, hostLimitFor, hostLimitTable, UNKNOWN_HOST_LIMIT } from "../src/http/host-limits.js";
+import { resolveConfig } from "../src/config.js";
+import { HostLimiter, hostLimitFor, UNKNOWN_HOST_LIMIT } from "../src/http/host-limits.js";
 import { backoffDelayMs, isRetryableErrorCode, isRetryableStatus, parseRetryAfterMs } from "../src/http/retry.js";
-import { createSecrets, standardApiKeys } from "../src/http/secrets.js";
+import { createSecrets } from "../src/http/secrets.js";
+import { endpointsFromConfig, sourceHttpPolicy, type SourceEndpoints, type SourceKeys } from "../src/sources/context.js";
 
 describe("Retry-After", () => {
   const now = Date.parse("2026-03-01T12:00:00Z");
@@ -40,25 +42,32 @@ describe("backoff", () => {
 });
 
 describe("host limits", () => {
-  const at = (url: string, table = hostLimitTable({}, [])) => hostLimitFor(new URL(url), table);
+  const policy = (endpoints: Partial<SourceEndpoints> = {}, keys: SourceKeys = {}) =>
+    sourceHttpPolicy({ ...endpointsFromConfig(resolveConfig({ flags: {}, env: {}, cwd: "/nonexistent" })), ...endpoints }, keys);
+  const at = (url: string, table = policy().hostLimits) => hostLimitFor(new URL(url), table);
 
-  it("follows each API's published limits", () => {
-    expect(at("http://export.arxiv.org/api/query")).toEqual({ minIntervalMs: 3000, maxConcurrent: 1 });
+  it("follows each API's published limits at its default host", () => {
+    expect(at("https://export.arxiv.org/api/query")).toEqual({ minIntervalMs: 3000, maxConcurrent: 1 });
+    expect(at("https://arxiv.org/pdf/1605.08386")).toEqual({ minIntervalMs: 3000, maxConcurrent: 1 });
     expect(at("https://www.ebi.ac.uk/europepmc/webservices/rest/search").minIntervalMs).toBe(200);
     expect(at("https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esearch.fcgi").minIntervalMs).toBe(334);
-    expect(at("https://api.semanticscholar.org/graph/v1/paper/x").minIntervalMs).toBe(1000);
+    expect(at("https://api.openalex.org/works").minIntervalMs).toBe(100);
     expect(at("https://unknown.example.org/")).toEqual(UNKNOWN_HOST_LIMIT);
   });
 
-  it("lets NCBI go faster with a key, and overrides win by host:port or hostname", () => {
-    const ncbi = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esearch.fcgi";
-    expect(at(ncbi, hostLimitTable({}, ["eutils.ncbi.nlm.nih.gov"])).minIntervalMs).toBe(100);
-    const overrides = { "127.0.0.1:8080": { minIntervalMs: 5, maxConcurrent: 1 }, "export.arxiv.org": { minIntervalMs: 1, maxConcurrent: 1 } };
-    const table = hostLimitTable(overrides, []);
-    expect(at("http://127.0.0.1:8080/x", table).minIntervalMs).toBe(5);
-    expect(at("http://127.0.0.1:9090/x", table)).toEqual(UNKNOWN_HOST_LIMIT);
-    expect(at("http://export.arxiv.org/api/query", table).minIntervalMs).toBe(1);
-    expect(DEFAULT_HOST_LIMITS["export.arxiv.org"]?.minIntervalMs).toBe(3000);
+  it("applies an API's limit and key at the host it is configured at, and lets NCBI go faster with a key", () => {
+    const { hostLimits, apiKeys } = policy({ ncbi: "http://127.0.0.1:8080/eutils" }, { ncbi: "k1", openAlex: "k2" });
+    expect(at("http://127.0.0.1:8080/eutils/esearch.fcgi", hostLimits).minIntervalMs).toBe(100);
+    expect(at("http://127.0.0.1:9090/x", hostLimits)).toEqual(UNKNOWN_HOST_LIMIT);
+    expect(apiKeys).toEqual([
+      { host: "127.0.0.1:8080", queryParam: "api_key", value: "k1" },
+      { host: "api.openalex.org", queryParam: "api_key", value: "k2" },
+    ]);
+  });
+
+  it("gives two APIs behind one host the stricter limit", () => {
+    const { hostLimits } = policy({ europepmc: "http://127.0.0.1:7000", arxiv: "http://127.0.0.1:7000/api" });
+    expect(hostLimits["127.0.0.1:7000"]).toEqual({ minIntervalMs: 3000, maxConcurrent: 1 });
   });
 
   it("refuses nonsense limits", () => {
@@ -82,7 +91,8 @@ describe("host limits", () => {
 describe("secrets", () => {
   const secrets = createSecrets(
     [
-      ...standardApiKeys({ ncbi: "ncbi-secret", semanticScholar: "s2-secret" }),
+      { host: "eutils.ncbi.nlm.nih.gov", queryParam: "api_key", value: "ncbi-secret" },
+      { host: "api.semanticscholar.org", header: "x-api-key", value: "s2-secret" },
       { host: "api.core.ac.uk", queryParam: "apiKey", value: "core-secret" },
     ],
     "me@example.org",

@@ -6,9 +6,9 @@ import { renderDocumentMarkdown } from "../review/document-markdown.js";
 import { fetchEuropePmcFullText } from "../sources/europepmc.js";
 import { loadLibrary } from "../sources/library.js";
 import type { LoadedPaper } from "../types.js";
-import { createCliHttpClient } from "./http.js";
+import { createSourceContext } from "./http.js";
 import { writeResult, type CliIo } from "./io.js";
-import { addLoggingOptions, addNetworkOptions, configFromCommand } from "./options.js";
+import { addLoggingOptions, addNetworkOptions, configFromCommand, NETWORK_SETTINGS } from "./options.js";
 
 export function registerFetchCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const fetch = program
@@ -21,15 +21,15 @@ export function registerFetchCommand(program: Command, io: CliIo, setExitCode: (
   addLoggingOptions(fetch);
   fetch.action(async (file: string, options: { format: "md" | "json"; out?: string }, command: Command) => {
     // Its --format and --out are fetch's own, not the review settings of the same name.
-    const config = configFromCommand(command, io, ["email", "cacheDir"]);
+    const config = configFromCommand(command, io, NETWORK_SETTINGS);
     const logger = createLogger(config.logLevel, io.stderr);
     if (/^PMC\d+$/i.test(file)) {
-      const http = createCliHttpClient(config, io, logger);
+      const sources = createSourceContext(config, io, logger);
       try {
-        const paper = await fetchEuropePmcFullText({ http, logger, baseUrl: config.europepmcUrl }, file.toUpperCase());
+        const paper = await fetchEuropePmcFullText(sources, file.toUpperCase());
         await writeResult(renderPaper(paper, options.format), options.out, io.stdout);
       } finally {
-        await http.close();
+        await sources.http.close();
       }
       setExitCode(EXIT_OK);
       return;

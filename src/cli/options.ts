@@ -30,8 +30,30 @@ export function addCacheDirOption(command: Command): Command {
 
 /** Options of commands that call scholarly APIs. */
 export function addNetworkOptions(command: Command): Command {
-  return addCacheDirOption(command.option("--email <address>", "contact address sent to the APIs (LITREVIEW_EMAIL)"));
+  return addCacheDirOption(command.option("--email <address>", "contact address sent to the APIs (LITREVIEW_EMAIL)"))
+    .option("--no-cache", "neither read nor write the HTTP cache")
+    .option("--offline", "make no network requests: answer only from the HTTP cache, failing clearly on a miss")
+    .option("--europepmc-url <url>", "Europe PMC REST base URL (LITREVIEW_EUROPEPMC_URL)")
+    .option("--ncbi-url <url>", "NCBI E-utilities base URL (LITREVIEW_NCBI_URL)")
+    .option("--openalex-url <url>", "OpenAlex base URL (LITREVIEW_OPENALEX_URL)")
+    .option("--arxiv-url <url>", "arXiv API base URL (LITREVIEW_ARXIV_URL)")
+    .option("--arxiv-pdf-url <url>", "arXiv PDF base URL (LITREVIEW_ARXIV_PDF_URL)")
+    .option("--unpaywall-url <url>", "Unpaywall base URL (LITREVIEW_UNPAYWALL_URL)");
 }
+
+/** The settings behind addNetworkOptions, for commands whose other flags are not settings. */
+export const NETWORK_SETTINGS: readonly ConfigKey[] = [
+  "email",
+  "cacheDir",
+  "cache",
+  "offline",
+  "europepmcUrl",
+  "ncbiUrl",
+  "openalexUrl",
+  "arxivUrl",
+  "arxivPdfUrl",
+  "unpaywallUrl",
+];
 
 /** A numeric option of a command (not a config setting), checked with the same wording as settings. */
 export function parseNumberOption(
@@ -64,7 +86,10 @@ const FLAG_SETTINGS: ConfigKey[] = [
   "chunkOverlap",
   "findings",
   "maxQuestionLength",
-  "cacheDir",
+  "sources",
+  "searchLimit",
+  "fetchLimit",
+  ...NETWORK_SETTINGS,
 ];
 
 /**

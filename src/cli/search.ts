@@ -4,9 +4,9 @@ import { EXIT_OK, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { searchEuropePmc } from "../sources/europepmc.js";
 import type { PaperRecord } from "../types.js";
-import { createCliHttpClient } from "./http.js";
+import { createSourceContext } from "./http.js";
 import { writeResult, type CliIo } from "./io.js";
-import { addLoggingOptions, addNetworkOptions, configFromCommand, parseNumberOption } from "./options.js";
+import { addLoggingOptions, addNetworkOptions, configFromCommand, NETWORK_SETTINGS, parseNumberOption } from "./options.js";
 
 export function registerSearchCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const search = program
@@ -19,18 +19,18 @@ export function registerSearchCommand(program: Command, io: CliIo, setExitCode: 
   addNetworkOptions(search);
   addLoggingOptions(search);
   search.action(async (query: string, options: { limit: string; format: "table" | "json" }, command: Command) => {
-    const config = configFromCommand(command, io, ["email", "cacheDir"]);
+    const config = configFromCommand(command, io, NETWORK_SETTINGS);
     const logger = createLogger(config.logLevel, io.stderr);
     const limit = parseNumberOption("--limit", options.limit, { min: 1, max: 10_000, whole: true });
     if (query.trim() === "") throw new UsageError("the query is empty");
-    const http = createCliHttpClient(config, io, logger);
+    const sources = createSourceContext(config, io, logger);
     try {
-      const result = await searchEuropePmc({ http, logger, baseUrl: config.europepmcUrl }, query, limit);
+      const result = await searchEuropePmc(sources, query, limit);
       logger.info(`Europe PMC: ${result.hitCount} hits; showing ${result.records.length}`);
       const output = options.format === "json" ? `${JSON.stringify(result.records, null, 2)}\n` : formatTable(result.records);
       await writeResult(output, undefined, io.stdout);
     } finally {
-      await http.close();
+      await sources.http.close();
     }
     setExitCode(EXIT_OK);
   });

@@ -9,7 +9,7 @@ import { Agent, type Dispatcher } from "undici";
 import { RunError, UsageError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type CacheKind, type CacheMode, type CacheRequest, DiskCache } from "./cache.js";
-import { type HostLimit, HostLimiter, hostLimitTable, UNKNOWN_HOST_LIMIT } from "./host-limits.js";
+import { type HostLimit, HostLimiter, UNKNOWN_HOST_LIMIT } from "./host-limits.js";
 import {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,
@@ -89,7 +89,7 @@ export interface HttpClientOptions {
     notFoundTtlMs?: number;
   };
   apiKeys?: readonly ApiKey[];
-  /** Per-host limits by `host:port` or hostname, over DEFAULT_HOST_LIMITS. */
+  /** Per-host limits by `host:port` or hostname; other hosts get `unknownHostLimit`. */
   hostLimits?: Readonly<Record<string, HostLimit>>;
   unknownHostLimit?: HostLimit;
   retry?: Partial<RetryPolicy>;
@@ -164,10 +164,7 @@ class PoliteHttpClient implements HttpClient {
     this.#logger = options.logger;
     this.#secrets = createSecrets(apiKeys, email);
     this.#userAgent = `litreview/${options.version} (+https://github.com/litreview${email ? `; mailto:${email}` : ""})`;
-    this.#limiter = new HostLimiter(
-      hostLimitTable(options.hostLimits ?? {}, apiKeys.map((key) => key.host)),
-      options.unknownHostLimit ?? UNKNOWN_HOST_LIMIT,
-    );
+    this.#limiter = new HostLimiter(options.hostLimits ?? {}, options.unknownHostLimit ?? UNKNOWN_HOST_LIMIT);
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     if (!(Number.isInteger(this.#retry.maxAttempts) && this.#retry.maxAttempts >= 1)) {
       throw new RangeError("retry.maxAttempts must be a whole number of at least 1");

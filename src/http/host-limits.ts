@@ -13,42 +13,10 @@ export interface HostLimit {
 /** Hosts not in the table: about one request a second, two at a time. */
 export const UNKNOWN_HOST_LIMIT: HostLimit = { minIntervalMs: 1000, maxConcurrent: 2 };
 
-const NCBI_HOST = "eutils.ncbi.nlm.nih.gov";
-
-const perSecond = (requests: number, maxConcurrent = 4): HostLimit => ({
-  minIntervalMs: Math.ceil(1000 / requests),
-  maxConcurrent,
-});
-
 /**
- * Published (or politely assumed) limits, from docs/scholarly-apis.md. Rates are enforced as even
- * spacing rather than bursts, which stays inside every "N per second" limit.
+ * The limit for a URL's host: the table's entry for `host:port`, else for the hostname, else the fallback.
+ * The HTTP layer knows no APIs; each API's policy comes from the sources (src/sources/context.ts).
  */
-export const DEFAULT_HOST_LIMITS: Readonly<Record<string, HostLimit>> = {
-  "www.ebi.ac.uk": perSecond(5),
-  [NCBI_HOST]: perSecond(3),
-  "api.openalex.org": perSecond(10),
-  // arXiv asks for one request every three seconds over a single connection.
-  "export.arxiv.org": { minIntervalMs: 3000, maxConcurrent: 1 },
-  "api.unpaywall.org": perSecond(10),
-  "api.crossref.org": perSecond(1, 2),
-  "api.semanticscholar.org": perSecond(1, 2),
-};
-
-/**
- * The table a client uses: the defaults, NCBI's higher limit when its requests carry a key (10
- * requests a second instead of 3), then the caller's overrides by `host:port` or hostname.
- */
-export function hostLimitTable(
-  overrides: Readonly<Record<string, HostLimit>>,
-  hostsWithKeys: readonly string[],
-): Record<string, HostLimit> {
-  const table: Record<string, HostLimit> = { ...DEFAULT_HOST_LIMITS };
-  if (hostsWithKeys.includes(NCBI_HOST)) table[NCBI_HOST] = perSecond(10);
-  return { ...table, ...overrides };
-}
-
-/** The limit for a URL's host: the table's entry for `host:port`, else for the hostname, else the fallback. */
 export function hostLimitFor(
   url: URL,
   table: Readonly<Record<string, HostLimit>>,

@@ -13,17 +13,6 @@ const SENSITIVE_QUERY_PARAMS = new Set(["api_key", "apikey", "api-key", "key", "
 
 export const REDACTED = "REDACTED";
 
-/** The keys of the APIs we know, placed the way each API documents (scholarly-apis.md). */
-export function standardApiKeys(keys: { ncbi?: string; openAlex?: string; semanticScholar?: string }): ApiKey[] {
-  const apiKeys: ApiKey[] = [];
-  if (keys.ncbi) apiKeys.push({ host: "eutils.ncbi.nlm.nih.gov", queryParam: "api_key", value: keys.ncbi });
-  if (keys.openAlex) apiKeys.push({ host: "api.openalex.org", queryParam: "api_key", value: keys.openAlex });
-  if (keys.semanticScholar) {
-    apiKeys.push({ host: "api.semanticscholar.org", header: "x-api-key", value: keys.semanticScholar });
-  }
-  return apiKeys;
-}
-
 export interface Secrets {
   /** The URL and headers to send: the caller's plus the keys for this URL's host. */
   applyKeys(url: URL, headers: Record<string, string>): { url: URL; headers: Record<string, string> };

@@ -4,17 +4,10 @@ import { z } from "zod";
 import { RunError } from "../errors.js";
 import { parseJats } from "../fulltext/jats.js";
 import { cleanIds, normaliseWhitespace, paperUrl, parseYear, recordIdFor } from "../fulltext/paper.js";
-import type { HttpClient } from "../http/client.js";
-import type { Logger } from "../log.js";
 import type { Author, LoadedPaper, PaperRecord } from "../types.js";
+import type { SourceContext } from "./context.js";
 
 const MAX_PAGE_SIZE = 1000;
-
-export interface EuropePmcSource {
-  http: HttpClient;
-  logger: Logger;
-  baseUrl: string;
-}
 
 const authorSchema = z.object({
   fullName: z.string().optional(),
@@ -52,12 +45,12 @@ export interface EuropePmcSearchResult {
 }
 
 /** Search with Europe PMC's query syntax, following cursor pages until `limit` records or the end. */
-export async function searchEuropePmc(source: EuropePmcSource, query: string, limit: number): Promise<EuropePmcSearchResult> {
+export async function searchEuropePmc(source: SourceContext, query: string, limit: number): Promise<EuropePmcSearchResult> {
   const records: PaperRecord[] = [];
   let cursorMark = "*";
   let hitCount = 0;
   while (records.length < limit) {
-    const url = new URL(`${source.baseUrl}/search`);
+    const url = new URL(`${source.endpoints.europepmc}/search`);
     url.search = new URLSearchParams({
       query,
       resultType: "core",
@@ -65,7 +58,7 @@ export async function searchEuropePmc(source: EuropePmcSource, query: string, li
       pageSize: String(Math.min(limit - records.length, MAX_PAGE_SIZE)),
       cursorMark,
     }).toString();
-    const response = await source.http.request({ url: url.toString(), kind: "search", accept: "application/json" });
+    const response = await source.http.request({ url: url.toString(), kind: "search", accept: "application/json", signal: source.signal });
     if (response.status !== 200) throw new RunError(`Europe PMC search failed: HTTP ${response.status}`);
     const page = searchResponseSchema.safeParse(parseJson(response.text()));
     if (!page.success) throw new RunError("Europe PMC search returned a response in an unexpected shape");
@@ -84,9 +77,9 @@ export async function searchEuropePmc(source: EuropePmcSource, query: string, li
 }
 
 /** The open-access JATS full text of a PMC article, parsed; a clear error when Europe PMC has none. */
-export async function fetchEuropePmcFullText(source: EuropePmcSource, pmcid: string): Promise<LoadedPaper> {
-  const url = `${source.baseUrl}/${encodeURIComponent(pmcid)}/fullTextXML`;
-  const response = await source.http.request({ url, kind: "fulltext", accept: "application/xml" });
+export async function fetchEuropePmcFullText(source: SourceContext, pmcid: string): Promise<LoadedPaper> {
+  const url = `${source.endpoints.europepmc}/${encodeURIComponent(pmcid)}/fullTextXML`;
+  const response = await source.http.request({ url, kind: "fulltext", accept: "application/xml", signal: source.signal });
   if (response.status === 404) throw new RunError(`Europe PMC has no open-access full text for ${pmcid}`);
   if (response.status !== 200) throw new RunError(`Europe PMC full text for ${pmcid} failed: HTTP ${response.status}`);
   let paper: LoadedPaper;
