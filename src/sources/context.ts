@@ -3,7 +3,9 @@
 // rate limit and key placement follow the configured host, not only the public one.
 import type { Config } from "../config.js";
 import type { ApiKey, HostLimit, HttpClient } from "../http/client.js";
+import { RunError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { PaperRecord, SourceName } from "../types.js";
 
 export interface SourceEndpoints {
   europepmc: string;
@@ -83,3 +85,20 @@ export function sourceHttpPolicy(endpoints: SourceEndpoints, keys: SourceKeys): 
 function stricter(a: HostLimit, b: HostLimit): HostLimit {
   return { minIntervalMs: Math.max(a.minIntervalMs, b.minIntervalMs), maxConcurrent: Math.min(a.maxConcurrent, b.maxConcurrent) };
 }
+
+/** One query's results from one source. */
+export interface SourceSearchResult {
+  source: SourceName;
+  /** The query as sent, in the source's own syntax. */
+  query: string;
+  /** How many records the source says match (may exceed `records.length`). */
+  hitCount: number;
+  records: PaperRecord[];
+}
+
+/**
+ * The source answered, and it has no (open-access, machine-readable) full text for this paper: a
+ * 404, a front-matter-only article, a closed-access DOI. The full-text chain moves on to the next
+ * source; other errors (network, malformed responses) also move it on but are reported as failures.
+ */
+export class NoFullTextError extends RunError {}

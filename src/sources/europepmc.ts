@@ -5,7 +5,7 @@ import { RunError } from "../errors.js";
 import { parseJats } from "../fulltext/jats.js";
 import { cleanIds, normaliseWhitespace, paperUrl, parseYear, recordIdFor } from "../fulltext/paper.js";
 import type { Author, LoadedPaper, PaperRecord } from "../types.js";
-import type { SourceContext } from "./context.js";
+import { NoFullTextError, type SourceContext, type SourceSearchResult } from "./context.js";
 
 const MAX_PAGE_SIZE = 1000;
 
@@ -39,13 +39,8 @@ const searchResponseSchema = z.object({
   resultList: z.object({ result: z.array(z.unknown()) }),
 });
 
-export interface EuropePmcSearchResult {
-  hitCount: number;
-  records: PaperRecord[];
-}
-
 /** Search with Europe PMC's query syntax, following cursor pages until `limit` records or the end. */
-export async function searchEuropePmc(source: SourceContext, query: string, limit: number): Promise<EuropePmcSearchResult> {
+export async function searchEuropePmc(source: SourceContext, query: string, limit: number): Promise<SourceSearchResult> {
   const records: PaperRecord[] = [];
   let cursorMark = "*";
   let hitCount = 0;
@@ -73,14 +68,14 @@ export async function searchEuropePmc(source: SourceContext, query: string, limi
     if (!next || next === cursorMark || page.data.resultList.result.length === 0) break;
     cursorMark = next;
   }
-  return { hitCount, records: records.slice(0, limit) };
+  return { source: "europepmc", query, hitCount, records: records.slice(0, limit) };
 }
 
 /** The open-access JATS full text of a PMC article, parsed; a clear error when Europe PMC has none. */
 export async function fetchEuropePmcFullText(source: SourceContext, pmcid: string): Promise<LoadedPaper> {
   const url = `${source.endpoints.europepmc}/${encodeURIComponent(pmcid)}/fullTextXML`;
   const response = await source.http.request({ url, kind: "fulltext", accept: "application/xml", signal: source.signal });
-  if (response.status === 404) throw new RunError(`Europe PMC has no open-access full text for ${pmcid}`);
+  if (response.status === 404) throw new NoFullTextError(`Europe PMC has no open-access full text for ${pmcid}`);
   if (response.status !== 200) throw new RunError(`Europe PMC full text for ${pmcid} failed: HTTP ${response.status}`);
   let paper: LoadedPaper;
   try {
