@@ -108,6 +108,100 @@ function toRecord(result: z.infer<typeof resultSchema>, query: string): PaperRec
   };
 }
 
+const linkedRecordSchema = z.object({
+  id: z.string().optional(),
+  source: z.string().optional(),
+  pmid: z.string().optional(),
+  pmcid: z.string().optional(),
+  doi: z.string().optional(),
+  title: z.string().optional(),
+  authorString: z.string().optional(),
+  journalAbbreviation: z.string().optional(),
+  pubYear: z.union([z.string(), z.number()]).optional(),
+  citedByCount: z.number().optional(),
+});
+
+const linkPageSchema = z.object({
+  hitCount: z.number(),
+  referenceList: z.object({ reference: z.array(z.unknown()) }).optional(),
+  citationList: z.object({ citation: z.array(z.unknown()) }).optional(),
+});
+
+export type CitationDirection = "references" | "citations";
+
+/**
+ * Follow the citation graph one step: the papers a record cites (`references`) or that cite it
+ * (`citations`), as Europe PMC matched them. Unmatched references (free text only) are left out.
+ */
+export async function fetchEuropePmcLinks(
+  source: SourceContext,
+  record: PaperRecord,
+  direction: CitationDirection,
+  limit: number,
+): Promise<PaperRecord[]> {
+  const target = record.ids.pmid ? `MED/${record.ids.pmid}` : record.ids.pmcid ? `PMC/${record.ids.pmcid}` : undefined;
+  if (!target) return [];
+  const records: PaperRecord[] = [];
+  const pageSize = Math.min(limit, MAX_PAGE_SIZE);
+  let seen = 0;
+  for (let page = 1; records.length < limit; page += 1) {
+    const url = new URL(`${source.endpoints.europepmc}/${target}/${direction}`);
+    url.search = new URLSearchParams({ page: String(page), pageSize: String(pageSize), format: "json" }).toString();
+    const response = await source.http.request({ url: url.toString(), kind: "metadata", accept: "application/json", signal: source.signal });
+    if (response.status === 404) return records;
+    if (response.status !== 200) throw new RunError(`Europe PMC ${direction} of ${record.id} failed: HTTP ${response.status}`);
+    const parsed = linkPageSchema.safeParse(parseJson(response.text()));
+    if (!parsed.success) throw new RunError(`Europe PMC ${direction} of ${record.id} came back in an unexpected shape`);
+    const entries = (direction === "references" ? parsed.data.referenceList?.reference : parsed.data.citationList?.citation) ?? [];
+    for (const raw of entries) {
+      const entry = linkedRecordSchema.safeParse(raw);
+      const linked = entry.success ? linkedRecord(entry.data, direction, record.id) : undefined;
+      if (linked) records.push(linked);
+    }
+    // A page may hold fewer entries than asked (the server caps page sizes): stop on what was seen.
+    seen += entries.length;
+    if (entries.length === 0 || seen >= parsed.data.hitCount) break;
+  }
+  return records.slice(0, limit);
+}
+
+function linkedRecord(entry: z.infer<typeof linkedRecordSchema>, direction: CitationDirection, fromId: string): PaperRecord | undefined {
+  const ids = cleanIds({
+    doi: entry.doi,
+    pmid: entry.pmid ?? (entry.source === "MED" ? entry.id : undefined),
+    pmcid: entry.pmcid ?? (entry.source === "PMC" ? entry.id : undefined),
+  });
+  const title = entry.title ? normaliseWhitespace(entry.title.replace(/<[^>]+>/g, "")) : "";
+  if (Object.keys(ids).length === 0 || title === "") return undefined;
+  const year = parseYear(entry.pubYear);
+  const url = paperUrl(ids);
+  return {
+    id: recordIdFor(ids),
+    ids,
+    title,
+    authors: parseAuthorString(entry.authorString),
+    ...(year !== undefined ? { year } : {}),
+    ...(entry.journalAbbreviation ? { journal: entry.journalAbbreviation } : {}),
+    ...(entry.citedByCount !== undefined ? { citationCount: entry.citedByCount } : {}),
+    foundBy: [{ source: "europepmc", query: `${direction} of ${fromId}` }],
+    ...(url ? { url } : {}),
+  };
+}
+
+/** Europe PMC's "Doe J, Roe RA." form: family name first, then initials. */
+export function parseAuthorString(authorString: string | undefined): Author[] {
+  if (!authorString) return [];
+  return authorString
+    .replace(/\.\s*$/, "")
+    .split(/,\s*/)
+    .flatMap((name): Author[] => {
+      const trimmed = normaliseWhitespace(name);
+      const match = /^(.+?)\s+(\p{Lu}{1,4})$/u.exec(trimmed);
+      if (match?.[1] && match[2]) return [{ family: match[1], given: match[2] }];
+      return trimmed ? [{ family: trimmed }] : [];
+    });
+}
+
 function toAuthor(author: z.infer<typeof authorSchema>): Author[] {
   if (author.lastName) return [{ family: author.lastName, ...(author.firstName ? { given: author.firstName } : {}) }];
   const name = author.collectiveName ?? author.fullName;

@@ -1,0 +1,76 @@
+import { describe, expect, it, onTestFinished } from "vitest";
+import { fetchEuropePmcLinks, parseAuthorString } from "../src/sources/europepmc.js";
+import type { PaperRecord } from "../src/types.js";
+import { startReplayServer } from "./helpers/replay-server.js";
+import { testSourceContext } from "./helpers/sources.js";
+
+const REST = "/europepmc/webservices/rest";
+
+// No recorded references/citations response is available, so these bodies follow the shape in
+// docs/scholarly-apis.md (Europe PMC reference guide v6.9): matched entries carry id and source,
+// unmatched ones only free text.
+const referencesBody = {
+  hitCount: 3,
+  request: { id: "21645374", source: "MED", page: 1, pageSize: 25 },
+  referenceList: {
+    reference: [
+      { id: "17203234", source: "MED", title: "Programmed cell death in plants.", authorString: "Gunawardena AH, Greenwood JS.", pubYear: 2004, citedOrder: 1, match: "Y" },
+      { id: "PMC2599765", source: "PMC", title: "A <i>lace</i> plant study", pubYear: "2008", doi: "10.1289/ehp.11282", citedOrder: 2, match: "Y" },
+      { unstructuredInformation: "Smith J. An unmatched book. 1999.", citedOrder: 3, match: "N" },
+    ],
+  },
+};
+const citationsPage = (ids: string[], hitCount: number) => ({
+  hitCount,
+  citationList: { citation: ids.map((id) => ({ id, source: "MED", title: `Citing paper ${id}`, authorString: "Roe R.", pubYear: 2020, citedByCount: 1 })) },
+});
+
+const lacePlant: PaperRecord = { id: "pmid:21645374", ids: { pmid: "21645374" }, title: "Lace plant", authors: [], foundBy: [] };
+
+describe("Europe PMC citation graph", () => {
+  it("lists the matched references of a paper as records, leaving out unmatched ones", async () => {
+    const server = await startReplayServer([
+      { path: `${REST}/MED/21645374/references`, response: { body: JSON.stringify(referencesBody), headers: { "content-type": "application/json" } } },
+    ]);
+    onTestFinished(() => server.close());
+    const { context } = testSourceContext({ europepmc: server.url(REST) });
+    const records = await fetchEuropePmcLinks(context, lacePlant, "references", 50);
+    expect(records.map((record) => record.id)).toEqual(["pmid:17203234", "pmcid:PMC2599765"]);
+    expect(records[0]).toMatchObject({
+      title: "Programmed cell death in plants.",
+      authors: [{ family: "Gunawardena", given: "AH" }, { family: "Greenwood", given: "JS" }],
+      year: 2004,
+      foundBy: [{ source: "europepmc", query: "references of pmid:21645374" }],
+    });
+    expect(records[1]).toMatchObject({ title: "A lace plant study", ids: { pmcid: "PMC2599765", doi: "10.1289/ehp.11282" }, year: 2008 });
+    expect(server.requests[0]?.query.get("format")).toBe("json");
+  });
+
+  it("pages through citations (the server may send fewer than asked) until the limit", async () => {
+    const server = await startReplayServer([
+      { path: `${REST}/MED/21645374/citations`, query: { page: "1" }, response: { body: JSON.stringify(citationsPage(["1", "2"], 5)) } },
+      { path: `${REST}/MED/21645374/citations`, query: { page: "2" }, response: { body: JSON.stringify(citationsPage(["3", "4"], 5)) } },
+    ]);
+    onTestFinished(() => server.close());
+    const { context } = testSourceContext({ europepmc: server.url(REST) });
+    const records = await fetchEuropePmcLinks(context, lacePlant, "citations", 3);
+    expect(records.map((record) => record.ids.pmid)).toEqual(["1", "2", "3"]);
+    expect(server.requests.map((request) => request.query.get("pageSize"))).toEqual(["3", "3"]);
+  });
+
+  it("returns nothing for a paper Europe PMC cannot address, and fails clearly on malformed JSON", async () => {
+    const server = await startReplayServer([{ path: `${REST}/MED/21645374/references`, response: { body: "{\"hitCount\": 2, \"refer" } }]);
+    onTestFinished(() => server.close());
+    const { context } = testSourceContext({ europepmc: server.url(REST) });
+    expect(await fetchEuropePmcLinks(context, { ...lacePlant, id: "doi:10.1/x", ids: { doi: "10.1/x" } }, "references", 5)).toEqual([]);
+    await expect(fetchEuropePmcLinks(context, lacePlant, "references", 5)).rejects.toThrow("Europe PMC returned malformed JSON");
+  });
+
+  it("reads Europe PMC author strings as family name and initials", () => {
+    expect(parseAuthorString("Doe J, van der Berg AB, Mouse Genome Consortium.")).toEqual([
+      { family: "Doe", given: "J" },
+      { family: "van der Berg", given: "AB" },
+      { family: "Mouse Genome Consortium" },
+    ]);
+  });
+});
