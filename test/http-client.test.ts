@@ -188,6 +188,21 @@ describe("retries", () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it("gives up on a host that refuses connections, and fails later requests to it at once", async () => {
+    const { client, log } = await setup([]);
+    const closed = await startReplayServer();
+    const url = closed.url(ESEARCH_PATH);
+    await closed.close();
+    const http = client({ retry: { maxAttempts: 3, baseDelayMs: 1 } });
+    const first = await rejection(http.request({ url, kind: "search" }));
+    expect(first.message).toBe(`GET ${url} failed after 3 attempts: the connection was refused`);
+    const retriesLogged = () => log.output().split("http: retrying").length - 1;
+    expect(retriesLogged()).toBe(2);
+    const second = await rejection(http.request({ url: `${url}?again=1`, kind: "search" }));
+    expect(second.message).toBe(`${closed.host} is unreachable (the connection was refused); not trying it again in this run`);
+    expect(retriesLogged()).toBe(2);
+  });
+
   it("does not retry a 404, a final answer", async () => {
     const { server, client } = await setup([
       { path: S2_PATH, response: { status: 404, bodyFile: S2_NOT_FOUND_FIXTURE, headers: { "content-type": "application/json" } } },

@@ -125,6 +125,8 @@ export class HttpError extends RunError {
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Failures to reach a host at all, as opposed to a host that answered badly or slowly. */
+const CONNECT_FAILURE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 /** More layered encodings than this is an attack (zip-bomb chains), not a real server. */
 const MAX_CONTENT_ENCODINGS = 3;
 
@@ -154,6 +156,7 @@ class PoliteHttpClient implements HttpClient {
   readonly #maxRedirects: number;
   readonly #now: () => number;
   #staleNoticeGiven = false;
+  readonly #unreachableHosts = new Map<string, string>();
 
   constructor(options: HttpClientOptions) {
     const email = options.email?.trim() || undefined;
@@ -266,6 +269,8 @@ class PoliteHttpClient implements HttpClient {
 
   async #fetchWithRetries(url: URL, method: "GET" | "POST", body: string | undefined, request: HttpRequest): Promise<RawResponse> {
     const target = `${method} ${this.#secrets.redactUrl(url)}`;
+    const unreachable = this.#unreachableHosts.get(url.host);
+    if (unreachable !== undefined) throw new HttpError(`${url.host} is unreachable (${unreachable}); not trying it again in this run`, "network");
     for (let attempt = 1; ; attempt += 1) {
       let problem: string;
       let failure: HttpFailure = "retries-exhausted";
@@ -283,10 +288,12 @@ class PoliteHttpClient implements HttpClient {
         const code = errorCode(error);
         const timedOut = error instanceof AttemptDeadlineError || (code !== undefined && TIMEOUT_CODES.has(code));
         if (!timedOut && !isRetryableErrorCode(code)) {
+          this.#markUnreachable(url, code, error);
           throw new HttpError(`${target} failed: ${this.#describeError(error)}`, "network");
         }
         if (timedOut) failure = "timeout";
         problem = this.#describeError(error);
+        if (attempt >= this.#retry.maxAttempts) this.#markUnreachable(url, code, error);
       }
 
       if (attempt >= this.#retry.maxAttempts) {
@@ -304,6 +311,14 @@ class PoliteHttpClient implements HttpClient {
       this.#logger.warn({ host: url.host, problem, attempt, waitMs }, "http: retrying");
       await sleep(waitMs, undefined, request.signal ? { signal: request.signal } : undefined);
     }
+  }
+
+  /**
+   * A host that cannot be connected to at all (no route, no DNS, connection refused) after the
+   * retries fails every later request at once, so a run without network ends in seconds, not minutes.
+   */
+  #markUnreachable(url: URL, code: string | undefined, error: unknown): void {
+    if (code !== undefined && CONNECT_FAILURE_CODES.has(code)) this.#unreachableHosts.set(url.host, this.#describeError(error));
   }
 
   /** One attempt: send, then read the whole body within the size cap and the attempt deadline. */
