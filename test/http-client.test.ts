@@ -170,7 +170,7 @@ describe("retries", () => {
     const [first, second] = server.requests;
     expect(server.requests).toHaveLength(2);
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(1000 - 20);
-    expect(log.output()).toMatch(new RegExp(`warn: http: retrying .*host=${server.host}.*problem=status 429.*waitMs=1000`));
+    expect(log.output()).toMatch(new RegExp(`debug: http: retrying .*host=${server.host}.*problem=status 429.*waitMs=1000`));
   });
 
   it("retries 503s with backoff until the server recovers", async () => {

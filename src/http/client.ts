@@ -125,6 +125,7 @@ export class HttpError extends RunError {
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const NOTICEABLE_WAIT_MS = 5000;
 /** Failures to reach a host at all, as opposed to a host that answered badly or slowly. */
 const CONNECT_FAILURE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 /** More layered encodings than this is an attack (zip-bomb chains), not a real server. */
@@ -308,7 +309,9 @@ class PoliteHttpClient implements HttpClient {
         );
       }
       const waitMs = retryAfterMs ?? backoffDelayMs(attempt, this.#retry);
-      this.#logger.warn({ host: url.host, problem, attempt, waitMs }, "http: retrying");
+      // Short waits are routine; a wait the user will notice is worth a warning.
+      const level = waitMs >= NOTICEABLE_WAIT_MS ? "warn" : "debug";
+      this.#logger[level]({ host: url.host, problem, attempt, waitMs }, "http: retrying");
       await sleep(waitMs, undefined, request.signal ? { signal: request.signal } : undefined);
     }
   }
