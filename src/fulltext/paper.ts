@@ -28,10 +28,29 @@ export function normalisePmcid(raw: string | number): string | undefined {
   return digits === undefined ? undefined : `PMC${digits}`;
 }
 
+/** `1605.08386` or `astro-ph/0601001` from an arXiv id, `arXiv:` form or arxiv.org URL, without its version. */
+export function normaliseArxivId(raw: string): string | undefined {
+  const id = raw
+    .trim()
+    .replace(/^arxiv:\s*/i, "")
+    .replace(/^https?:\/\/(?:www\.|export\.)?arxiv\.org\/(?:abs|pdf|html)\//i, "")
+    .replace(/\.pdf$/i, "")
+    .replace(/v\d+$/i, "");
+  return /^\d{4}\.\d{4,5}$/.test(id) || /^[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2})?\/\d{7}$/i.test(id) ? id : undefined;
+}
+
+/** `W2741809807` from a work id or its openalex.org URL. */
+export function normaliseOpenAlexId(raw: string): string | undefined {
+  const digits = /^(?:https?:\/\/(?:api\.)?openalex\.org\/(?:works\/)?)?w(\d{1,12})$/i.exec(raw.trim())?.[1];
+  return digits === undefined ? undefined : `W${digits}`;
+}
+
 export interface RawIds {
   doi?: string | undefined;
   pmid?: string | number | undefined;
   pmcid?: string | number | undefined;
+  arxiv?: string | undefined;
+  openalex?: string | undefined;
 }
 
 /** Normalised identifiers; values that are not valid identifiers are dropped. */
@@ -40,17 +59,26 @@ export function cleanIds(raw: RawIds): PaperIds {
   const doi = raw.doi === undefined ? undefined : normaliseDoi(raw.doi);
   const pmid = raw.pmid === undefined ? undefined : normalisePmid(raw.pmid);
   const pmcid = raw.pmcid === undefined ? undefined : normalisePmcid(raw.pmcid);
+  const arxiv = raw.arxiv === undefined ? undefined : normaliseArxivId(raw.arxiv);
+  const openalex = raw.openalex === undefined ? undefined : normaliseOpenAlexId(raw.openalex);
   if (doi) ids.doi = doi;
   if (pmid) ids.pmid = pmid;
   if (pmcid) ids.pmcid = pmcid;
+  if (arxiv) ids.arxiv = arxiv;
+  if (openalex) ids.openalex = openalex;
   return ids;
 }
 
-/** The run-wide key: PMID, else PMCID, else DOI (lowercased, DOIs are case-insensitive), else the local id. */
+/**
+ * The run-wide key: PMID, else PMCID, else DOI (lowercased, DOIs are case-insensitive), else the
+ * arXiv id, else the OpenAlex id, else the local id.
+ */
 export function recordIdFor(ids: PaperIds): string {
   if (ids.pmid) return `pmid:${ids.pmid}`;
   if (ids.pmcid) return `pmcid:${ids.pmcid}`;
   if (ids.doi) return `doi:${ids.doi.toLowerCase()}`;
+  if (ids.arxiv) return `arxiv:${ids.arxiv}`;
+  if (ids.openalex) return `openalex:${ids.openalex}`;
   return `local:${ids.local ?? "unknown"}`;
 }
 
@@ -59,6 +87,7 @@ export function paperUrl(ids: PaperIds): string | undefined {
   if (ids.pmcid) return `https://pmc.ncbi.nlm.nih.gov/articles/${ids.pmcid}/`;
   if (ids.pmid) return `https://pubmed.ncbi.nlm.nih.gov/${ids.pmid}/`;
   if (ids.arxiv) return `https://arxiv.org/abs/${ids.arxiv}`;
+  if (ids.openalex) return `https://openalex.org/${ids.openalex}`;
   return undefined;
 }
 
