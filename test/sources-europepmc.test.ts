@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from "vitest";
-import { fetchEuropePmcLinks, parseAuthorString } from "../src/sources/europepmc.js";
+import { parseInitialsAuthors } from "../src/fulltext/paper.js";
+import { fetchEuropePmcLinks } from "../src/sources/europepmc.js";
 import type { PaperRecord } from "../src/types.js";
 import { startReplayServer } from "./helpers/replay-server.js";
 import { testSourceContext } from "./helpers/sources.js";
@@ -66,10 +67,11 @@ describe("Europe PMC citation graph", () => {
     await expect(fetchEuropePmcLinks(context, lacePlant, "references", 5)).rejects.toThrow("Europe PMC returned malformed JSON");
   });
 
-  it("reads Europe PMC author strings as family name and initials", () => {
-    expect(parseAuthorString("Doe J, van der Berg AB, Mouse Genome Consortium.")).toEqual([
+  it("reads Medline author strings as family name and initials, without generational suffixes", () => {
+    expect(parseInitialsAuthors("Doe J, van der Berg AB, Hambrick GW Jr, Mouse Genome Consortium.")).toEqual([
       { family: "Doe", given: "J" },
       { family: "van der Berg", given: "AB" },
+      { family: "Hambrick", given: "GW" },
       { family: "Mouse Genome Consortium" },
     ]);
   });

@@ -113,6 +113,21 @@ export function parseAuthorList(value: string | string[] | undefined): Author[] 
   return names.map(parseAuthorName).filter((author): author is Author => author !== undefined);
 }
 
+/**
+ * Medline's "Doe J, van der Berg AB, Hambrick GW Jr." form (Europe PMC author strings, PubMed
+ * summaries): family name first, then initials; a generational suffix is dropped.
+ */
+export function parseInitialsAuthors(names: string | string[] | undefined): Author[] {
+  if (names === undefined) return [];
+  const list = Array.isArray(names) ? names : names.replace(/\.\s*$/, "").split(/,\s*/);
+  return list.flatMap((name): Author[] => {
+    const trimmed = normaliseWhitespace(name).replace(/^(.+\s\p{Lu}{1,4})\s+(?:Jr|Sr|2nd|3rd|4th|II|III|IV)\.?$/u, "$1");
+    const match = /^(.+?)\s+(\p{Lu}{1,4})$/u.exec(trimmed);
+    if (match?.[1] && match[2]) return [{ family: match[1], given: match[2] }];
+    return trimmed ? [{ family: trimmed }] : [];
+  });
+}
+
 /** A plausible publication year from `2021`, `"2021"` or a date such as `2021-09-13`. */
 export function parseYear(raw: unknown): number | undefined {
   if (typeof raw !== "string" && typeof raw !== "number") return undefined;

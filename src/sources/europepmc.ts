@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { RunError } from "../errors.js";
 import { parseJats } from "../fulltext/jats.js";
-import { cleanIds, normaliseWhitespace, paperUrl, parseYear, recordIdFor } from "../fulltext/paper.js";
+import { cleanIds, normaliseWhitespace, paperUrl, parseInitialsAuthors, parseYear, recordIdFor } from "../fulltext/paper.js";
 import type { Author, LoadedPaper, PaperRecord } from "../types.js";
 import { NoFullTextError, type SourceContext, type SourceSearchResult } from "./context.js";
 
@@ -179,27 +179,13 @@ function linkedRecord(entry: z.infer<typeof linkedRecordSchema>, direction: Cita
     id: recordIdFor(ids),
     ids,
     title,
-    authors: parseAuthorString(entry.authorString),
+    authors: parseInitialsAuthors(entry.authorString),
     ...(year !== undefined ? { year } : {}),
     ...(entry.journalAbbreviation ? { journal: entry.journalAbbreviation } : {}),
     ...(entry.citedByCount !== undefined ? { citationCount: entry.citedByCount } : {}),
     foundBy: [{ source: "europepmc", query: `${direction} of ${fromId}` }],
     ...(url ? { url } : {}),
   };
-}
-
-/** Europe PMC's "Doe J, Roe RA." form: family name first, then initials. */
-export function parseAuthorString(authorString: string | undefined): Author[] {
-  if (!authorString) return [];
-  return authorString
-    .replace(/\.\s*$/, "")
-    .split(/,\s*/)
-    .flatMap((name): Author[] => {
-      const trimmed = normaliseWhitespace(name);
-      const match = /^(.+?)\s+(\p{Lu}{1,4})$/u.exec(trimmed);
-      if (match?.[1] && match[2]) return [{ family: match[1], given: match[2] }];
-      return trimmed ? [{ family: trimmed }] : [];
-    });
 }
 
 function toAuthor(author: z.infer<typeof authorSchema>): Author[] {

@@ -7,11 +7,10 @@ import { z } from "zod";
 import { errorMessage, RunError, UsageError } from "../errors.js";
 import type { CacheKind, HttpResponse } from "../http/client.js";
 import { parseJats } from "../fulltext/jats.js";
-import { cleanIds, normalisePmcid, normalisePmid, normaliseWhitespace, paperUrl, parseYear, recordIdFor } from "../fulltext/paper.js";
+import { cleanIds, normalisePmcid, normalisePmid, normaliseWhitespace, paperUrl, parseInitialsAuthors, parseYear, recordIdFor } from "../fulltext/paper.js";
 import { attribute, childAt, childElements, firstChild, flattenText, parseXml, type XmlElement } from "../fulltext/xml.js";
 import type { Author, LoadedPaper, PaperRecord } from "../types.js";
 import { NoFullTextError, type SourceContext, type SourceSearchResult } from "./context.js";
-import { parseAuthorString } from "./europepmc.js";
 
 const TOOL = "litreview";
 /** PubMed exposes only the first 10,000 hits of a search. */
@@ -280,18 +279,13 @@ function docSumCitation(summary: XmlElement): Record<string, unknown> {
   return {
     pmid: flattenText(firstChild(summary, "Id")),
     title: text("Title") ?? "",
-    authors: listValues("AuthorList").flatMap((name) => parseAuthorString(withoutNameSuffix(name))),
+    authors: parseInitialsAuthors(listValues("AuthorList")),
     date: text("PubDate") ?? text("EPubDate"),
     journal: text("FullJournalName") ?? text("Source"),
     doi: articleId("doi") ?? text("DOI"),
     pmcid: articleId("pmc") ?? articleId("pmcid"),
     publicationTypes: listValues("PubTypeList"),
   };
-}
-
-/** "Hambrick GW Jr" → "Hambrick GW": the generational suffix has no place in a family/given pair. */
-function withoutNameSuffix(name: string): string {
-  return name.replace(/^(.+\s\p{Lu}{1,4})\s+(?:Jr|Sr|2nd|3rd|4th)\.?$/u, "$1");
 }
 
 function toRecord(citation: Citation): PaperRecord {
