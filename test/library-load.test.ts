@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../src/errors.js";
 import { createLogger, type Logger } from "../src/log.js";
 import { loadLibrary } from "../src/sources/library.js";
+import { imageOnlyPdf, SAMPLE, samplePaperPdf } from "./helpers/sample-pdf.js";
 import { makeTempDir } from "./helpers/temp.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
@@ -72,12 +73,12 @@ describe("loadLibrary on the mixed fixture library", () => {
     expect(result.skipped).toEqual([
       { path: path.join(MIXED, "corpus.jsonl:3"), reason: expect.stringMatching(/^malformed line: .*JSON/) },
       { path: path.join(MIXED, "corpus.jsonl:4"), reason: "malformed line: text: Invalid input: expected string, received undefined" },
-      { path: path.join(MIXED, "notes/scan.pdf"), reason: "PDF text extraction is not available yet" },
+      { path: path.join(MIXED, "notes/scan.pdf"), reason: "notes/scan.pdf is not a readable PDF: invalid or damaged PDF structure" },
     ]);
     expect(warnings(lines)).toEqual([
       expect.stringMatching(/skipping library file: malformed line: .*\(file=.*corpus\.jsonl:3\)$/),
       expect.stringMatching(/skipping library file: malformed line: text: .*\(file=.*corpus\.jsonl:4\)$/),
-      expect.stringMatching(/skipping library file: PDF text extraction is not available yet \(file=.*notes\/scan\.pdf\)$/),
+      expect.stringMatching(/skipping library file: notes\/scan\.pdf is not a readable PDF: .* \(file=.*notes\/scan\.pdf\)$/),
     ]);
     // Unsupported files are only mentioned at debug level.
     expect(lines).toContainEqual(expect.stringMatching(/^litreview: debug: ignoring library file of unsupported type \(\.png\)/));
@@ -166,6 +167,33 @@ describe("loadLibrary on odd files", () => {
     for (const name of ["binary.jsonl", "binary.txt", "broken.xml", "huge.txt", "latin1.txt", "pubmed.xml"]) {
       expect(warned).toContain(`file=${path.join(dir, name)}`);
     }
+  });
+
+  it("reads a real PDF paper, and skips a scanned, a damaged and an oversized PDF with a warning naming each", async () => {
+    const paper = await samplePaperPdf();
+    await write("papers/fission.pdf", paper);
+    await write("papers/scanned.pdf", await imageOnlyPdf());
+    await write("papers/damaged.pdf", paper.subarray(0, 400));
+    const huge = await write("papers/huge.pdf", "");
+    await truncate(huge, 65 * 1024 * 1024);
+
+    const { logger, lines } = capturingLogger();
+    const result = await loadLibrary([path.join(dir, "papers")], logger);
+
+    expect(result.papers).toHaveLength(1);
+    const [fission] = result.papers;
+    // The DOI printed on its first page makes it the same paper as a source's record of that DOI.
+    expect(fission?.record).toMatchObject({ id: `doi:${SAMPLE.doi}`, title: SAMPLE.title, ids: { doi: SAMPLE.doi, local: "fission.pdf" } });
+    expect(fission?.document.access).toBe("fulltext");
+    expect(fission?.document.sections.map((section) => section.path)).toContainEqual(["Results"]);
+    expect(fission?.document.references).toHaveLength(SAMPLE.references.length);
+    expect(result.skipped).toEqual([
+      { path: path.join(dir, "papers", "damaged.pdf"), reason: expect.stringMatching(/^damaged\.pdf is not a readable PDF: /) },
+      { path: path.join(dir, "papers", "huge.pdf"), reason: "file is larger than 64 MB" },
+      { path: path.join(dir, "papers", "scanned.pdf"), reason: "scanned.pdf has no extractable text (scanned image?)" },
+    ]);
+    const warned = warnings(lines).join("\n");
+    for (const name of ["damaged.pdf", "huge.pdf", "scanned.pdf"]) expect(warned).toContain(`file=${path.join(dir, "papers", name)}`);
   });
 
   it("skips hidden folders and node_modules, follows symlinks without looping, reads a file given directly once", async () => {

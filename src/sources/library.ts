@@ -9,6 +9,7 @@ import { z } from "zod";
 import { UsageError, errorMessage } from "../errors.js";
 import { parseJatsArticles } from "../fulltext/jats.js";
 import { assemblePaper, cleanIds, normaliseWhitespace, parseAuthorList, parseYear } from "../fulltext/paper.js";
+import { parsePdf } from "../fulltext/pdf.js";
 import { parseMarkdown, parsePlainText } from "../fulltext/text.js";
 import type { Logger } from "../log.js";
 import type { Author, LoadedPaper } from "../types.js";
@@ -31,7 +32,7 @@ export interface LibraryLoadResult {
 /** Largest single article read; corpus files (`.jsonl`) are streamed and only their lines are capped. */
 export const MAX_ARTICLE_BYTES = 64 * 1024 * 1024;
 
-type FileFormat = "jats" | "markdown" | "text" | "jsonl";
+type FileFormat = "jats" | "markdown" | "text" | "jsonl" | "pdf";
 
 const FORMAT_BY_EXTENSION: Record<string, FileFormat> = {
   ".xml": "jats",
@@ -40,6 +41,7 @@ const FORMAT_BY_EXTENSION: Record<string, FileFormat> = {
   ".markdown": "markdown",
   ".txt": "text",
   ".jsonl": "jsonl",
+  ".pdf": "pdf",
 };
 
 const IGNORED_DIRECTORIES = new Set(["node_modules"]);
@@ -95,13 +97,14 @@ export async function loadLibrary(paths: string[], logger: Logger): Promise<Libr
     const extension = path.extname(file.absolutePath).toLowerCase();
     const format = FORMAT_BY_EXTENSION[extension];
     if (format === undefined) {
-      if (extension === ".pdf") skip(file.displayPath, "PDF text extraction is not available yet");
-      else logger.debug({ file: file.displayPath }, `ignoring library file of unsupported type (${extension || "no extension"})`);
+      logger.debug({ file: file.displayPath }, `ignoring library file of unsupported type (${extension || "no extension"})`);
       continue;
     }
     try {
       if (format === "jsonl") {
         await readCorpus(file, origin, keep, skip, logger);
+      } else if (format === "pdf") {
+        keep(await parsePdf(await readArticleBytes(file.absolutePath), origin), file.displayPath);
       } else {
         const text = await readArticleText(file.absolutePath);
         for (const paper of parseArticle(format, text, origin)) keep(paper, file.displayPath);
@@ -117,7 +120,7 @@ export async function loadLibrary(paths: string[], logger: Logger): Promise<Libr
   return result;
 }
 
-function parseArticle(format: Exclude<FileFormat, "jsonl">, text: string, origin: string): LoadedPaper[] {
+function parseArticle(format: Exclude<FileFormat, "jsonl" | "pdf">, text: string, origin: string): LoadedPaper[] {
   switch (format) {
     case "jats":
       return parseJatsArticles(text, origin);
@@ -179,11 +182,16 @@ async function isDirectoryTarget(linkPath: string): Promise<boolean> {
 
 /** The file as UTF-8 text; throws a readable reason for files that are too large, binary or not UTF-8. */
 async function readArticleText(filePath: string): Promise<string> {
+  return decodeUtf8(await readArticleBytes(filePath));
+}
+
+/** The file's bytes; throws a readable reason for a file that is too large. */
+async function readArticleBytes(filePath: string): Promise<Buffer> {
   const { size } = await stat(filePath);
   if (size > MAX_ARTICLE_BYTES) {
     throw new Error(`file is larger than ${MAX_ARTICLE_BYTES / (1024 * 1024)} MB`);
   }
-  return decodeUtf8(await readFile(filePath));
+  return readFile(filePath);
 }
 
 function decodeUtf8(bytes: Uint8Array, decoder = new TextDecoder("utf-8", { fatal: true }), stream = false): string {
