@@ -26,6 +26,12 @@ const baseUrl = (fallback: string) =>
 /** The scholarly APIs `ask` and `search` can query. */
 export const SEARCH_SOURCES = ["europepmc", "pubmed", "openalex", "arxiv"] as const;
 export type SearchSource = (typeof SEARCH_SOURCES)[number];
+export const SOURCE_LABELS: Record<SearchSource, string> = {
+  europepmc: "Europe PMC",
+  pubmed: "PubMed",
+  openalex: "OpenAlex",
+  arxiv: "arXiv",
+};
 
 export const ConfigSchema = z
   .object({
@@ -50,9 +56,8 @@ export const ConfigSchema = z
     unpaywallUrl: baseUrl("https://api.unpaywall.org/v2"),
     sources: z
       .array(z.enum(SEARCH_SOURCES))
-      .min(1)
       .optional()
-      .describe(`a comma-separated list of ${SEARCH_SOURCES.join(", ")}`),
+      .describe(`a comma-separated list of ${SEARCH_SOURCES.join(", ")}, or none (only --library)`),
     cache: z.boolean().default(true).describe("true or false"),
     offline: z.boolean().default(false).describe("true or false"),
     searchLimit: wholeNumber(1, 1000, 40),
@@ -210,6 +215,7 @@ export function coerceSettingText(key: ConfigKey, raw: string): unknown {
   const inner = ConfigSchema.shape[key].def.innerType;
   switch (inner.def.type) {
     case "array":
+      if (key === "sources" && raw.trim().toLowerCase() === "none") return [];
       // Paths are separated like PATH; every other list by commas.
       return raw
         .split(key === "library" ? delimiter : ",")

@@ -1,12 +1,15 @@
-// The one object passed down a run. Later stages add the HTTP client, LLM client, budget and run
-// directory here; nothing in the pipeline reaches for globals.
+// The one object passed down a run. Later stages add the LLM client, budget and run directory
+// here; nothing in the pipeline reaches for globals.
 import { readFileSync } from "node:fs";
 import type { Config } from "./config.js";
 import type { Logger } from "./log.js";
+import type { SourceContext } from "./sources/context.js";
 
 export interface RunContext {
   config: Config;
   logger: Logger;
+  /** The scholarly APIs, over the process's one HTTP client. */
+  sources: SourceContext;
   version: string;
   /** Injected so tests can pin the date that appears in a review. */
   now: () => Date;

@@ -24,7 +24,7 @@ const tempDir = () => makeTempDir("litreview-cli-");
 
 describe("litreview ask on the bundled PubMedQA library (no network, no LLM)", () => {
   it("prints a Markdown review whose first citation is PMID 21645374 and whose numbers all resolve", async () => {
-    const result = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--no-llm"]);
+    const result = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--sources", "none", "--no-llm"]);
     expect(result.code).toBe(0);
     const markdown = result.stdout;
     expect(markdown.startsWith(`# ${LACE_PLANT}\n`)).toBe(true);
@@ -44,7 +44,7 @@ describe("litreview ask on the bundled PubMedQA library (no network, no LLM)", (
   });
 
   it("emits the same review as JSON that satisfies the schema", async () => {
-    const result = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--no-llm", "--format", "json"]);
+    const result = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--sources", "none", "--no-llm", "--format", "json"]);
     expect(result.code).toBe(0);
     const review = ReviewSchema.parse(JSON.parse(result.stdout));
     expect(review.status).toBe("answered");
@@ -57,14 +57,14 @@ describe("litreview ask on the bundled PubMedQA library (no network, no LLM)", (
 
   it("reads the question from stdin with '-' and writes to --out instead of stdout", async () => {
     const out = join(tempDir(), "review.md");
-    const result = await runCli(["ask", "-", "--library", PUBMEDQA_LIBRARY, "--no-llm", "--out", out], { stdin: `${LACE_PLANT}\n` });
+    const result = await runCli(["ask", "-", "--library", PUBMEDQA_LIBRARY, "--sources", "none", "--no-llm", "--out", out], { stdin: `${LACE_PLANT}\n` });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe("");
     expect(readFileSync(out, "utf8")).toContain("PMID: [21645374]");
   });
 
   it("answers 'insufficient' honestly when nothing in the library bears on the question", async () => {
-    const result = await runCli(["ask", "What is the boiling point of tungsten hexafluoride?", "--library", PUBMEDQA_LIBRARY, "--no-llm", "--format", "json"]);
+    const result = await runCli(["ask", "What is the boiling point of tungsten hexafluoride?", "--library", PUBMEDQA_LIBRARY, "--sources", "none", "--no-llm", "--format", "json"]);
     expect(result.code).toBe(0);
     const review = ReviewSchema.parse(JSON.parse(result.stdout));
     expect(review.status).toBe("insufficient");
@@ -79,26 +79,26 @@ describe("litreview ask: bad input ends with one line and the right exit code", 
   };
 
   it("rejects an empty question with exit code 2", async () => {
-    const result = await runCli(["ask", "", "--library", PUBMEDQA_LIBRARY]);
+    const result = await runCli(["ask", "", "--library", PUBMEDQA_LIBRARY, "--sources", "none"]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expectOneLineError(result.stderr, /^litreview: error: the question is empty$/);
   });
 
   it("rejects a 1 MB question from stdin with exit code 2", async () => {
-    const result = await runCli(["ask", "-", "--library", PUBMEDQA_LIBRARY], { stdin: "why ".repeat(262_144) });
+    const result = await runCli(["ask", "-", "--library", PUBMEDQA_LIBRARY, "--sources", "none"], { stdin: "why ".repeat(262_144) });
     expect(result.code).toBe(2);
     expectOneLineError(result.stderr, /question is too long/);
   });
 
   it("rejects a 100 kB question argument with exit code 2", async () => {
-    const result = await runCli(["ask", "x".repeat(100_000), "--library", PUBMEDQA_LIBRARY]);
+    const result = await runCli(["ask", "x".repeat(100_000), "--library", PUBMEDQA_LIBRARY, "--sources", "none"]);
     expect(result.code).toBe(2);
     expectOneLineError(result.stderr, /question is too long \(100000 characters; the limit is 4000/);
   });
 
   it("reports a missing library path with exit code 2", async () => {
-    const result = await runCli(["ask", LACE_PLANT, "--library", "no/such/dir"]);
+    const result = await runCli(["ask", LACE_PLANT, "--library", "no/such/dir", "--sources", "none"]);
     expect(result.code).toBe(2);
     expectOneLineError(result.stderr, /library path not found: no\/such\/dir/);
   });
@@ -106,7 +106,7 @@ describe("litreview ask: bad input ends with one line and the right exit code", 
   it("skips binary files with a warning each and fails with one line when nothing is readable", async () => {
     const dir = tempDir();
     for (const name of ["a.xml", "b.txt", "c.md", "d.bin"]) writeFileSync(join(dir, name), randomFillSync(Buffer.alloc(4096)));
-    const result = await runCli(["ask", LACE_PLANT, "--library", dir, "--no-llm"]);
+    const result = await runCli(["ask", LACE_PLANT, "--library", dir, "--sources", "none", "--no-llm"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     const lines = result.stderr.trim().split("\n");
@@ -122,16 +122,16 @@ describe("litreview ask: bad input ends with one line and the right exit code", 
     const missing = await runCli(["ask"]);
     expect(missing.code).toBe(2);
     expectOneLineError(missing.stderr, /missing required argument 'question'/);
-    const badFormat = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--format", "xml"]);
+    const badFormat = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--sources", "none", "--format", "xml"]);
     expect(badFormat.code).toBe(2);
     expectOneLineError(badFormat.stderr, /--format.*xml.*markdown, json/);
-    const badNumber = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--top-k", "0"]);
+    const badNumber = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--sources", "none", "--top-k", "0"]);
     expect(badNumber.code).toBe(2);
     expectOneLineError(badNumber.stderr, /invalid value for --top-k: 0; allowed: a whole number from 1 to 500/);
   });
 
   it("reports an unwritable --out path with exit code 1 and no stack trace", async () => {
-    const result = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--no-llm", "--out", join(tempDir(), "missing", "r.md")]);
+    const result = await runCli(["ask", LACE_PLANT, "--library", PUBMEDQA_LIBRARY, "--sources", "none", "--no-llm", "--out", join(tempDir(), "missing", "r.md")]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^litreview: error: cannot write .*r\.md: the directory does not exist$/);
   });
@@ -139,7 +139,7 @@ describe("litreview ask: bad input ends with one line and the right exit code", 
   it("honours a litreview.config.json in the working directory", async () => {
     const dir = tempDir();
     mkdirSync(join(dir, "lib"));
-    writeFileSync(join(dir, "litreview.config.json"), JSON.stringify({ format: "json", library: [join(process.cwd(), PUBMEDQA_LIBRARY)] }));
+    writeFileSync(join(dir, "litreview.config.json"), JSON.stringify({ format: "json", library: [join(process.cwd(), PUBMEDQA_LIBRARY)], sources: [] }));
     const result = await runCli(["ask", LACE_PLANT, "--quiet"], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");

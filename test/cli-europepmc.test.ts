@@ -1,24 +1,21 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseJats } from "../src/fulltext/jats.js";
 import { escapeInline } from "../src/review/markdown.js";
 import { runCli } from "./helpers/cli.js";
-import { startReplayServer, type ReplayRoute } from "./helpers/replay-server.js";
-import { makeTempDir } from "./helpers/temp.js";
+import type { ReplayRoute } from "./helpers/replay-server.js";
+import { startScholarlyServers } from "./helpers/scholarly.js";
 
-const REST = "/europepmc/webservices/rest";
 const FULLTEXT_FIXTURE = "fixtures/jats/europepmc-fulltextxml-PMC13205833.xml";
 
-/** A replay server for Europe PMC, and the environment that points the CLI at it with its own cache. */
+/** A replay server for Europe PMC (routes under its base path), every other API on empty local servers. */
 async function europePmc(routes: ReplayRoute[]) {
-  const server = await startReplayServer(routes);
-  onTestFinished(() => server.close());
-  const env = { LITREVIEW_EUROPEPMC_URL: server.url(REST), LITREVIEW_CACHE_DIR: makeTempDir("litreview-epmc-cache-") };
-  return { server, env };
+  const servers = await startScholarlyServers({ europepmc: routes });
+  return { server: servers.europepmc, servers, env: servers.env };
 }
 
 const searchRoute = (extra: Partial<ReplayRoute> = {}): ReplayRoute => ({
-  path: `${REST}/search`,
+  path: "/search",
   response: { bodyFile: "api/europepmc/europepmc-search-cancer-core.json", headers: { "content-type": "application/json" } },
   ...extra,
 });
@@ -65,7 +62,7 @@ describe("litreview search --source europepmc", () => {
 describe("litreview fetch PMCID", () => {
   it("prints the Europe PMC full text with its headings and every body paragraph, and no reference-list text", async () => {
     const { env } = await europePmc([
-      { path: `${REST}/PMC13205833/fullTextXML`, response: { bodyFile: "jats/europepmc-fulltextxml-PMC13205833.xml", headers: { "content-type": "application/xml" } } },
+      { path: "/PMC13205833/fullTextXML", response: { bodyFile: "jats/europepmc-fulltextxml-PMC13205833.xml", headers: { "content-type": "application/xml" } } },
     ]);
     const result = await runCli(["fetch", "PMC13205833", "--format", "md"], { env });
     expect(result.code).toBe(0);
@@ -77,10 +74,13 @@ describe("litreview fetch PMCID", () => {
     expect(result.stdout).not.toContain(escapeInline(expected.document.references[0]?.text ?? "missing"));
   });
 
-  it("says plainly when Europe PMC has no open-access full text", async () => {
-    const { env } = await europePmc([{ path: `${REST}/PMC1/fullTextXML`, response: { status: 404, body: "" } }]);
+  it("tries PMC after Europe PMC, and says plainly why neither had the full text", async () => {
+    const { servers, env } = await europePmc([{ path: "/PMC1/fullTextXML", response: { status: 404, body: "" } }]);
     const result = await runCli(["fetch", "PMC1"], { env });
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split("\n").at(-1)).toBe("litreview: error: Europe PMC has no open-access full text for PMC1");
+    expect(result.stderr.trim().split("\n").at(-1)).toBe(
+      "litreview: error: could not read PMC1: no abstract and no open-access full text (Europe PMC: Europe PMC has no open-access full text for PMC1; PMC: PMC has no article PMC1)",
+    );
+    expect(servers.ncbi.requests[0]?.query.get("db")).toBe("pmc");
   });
 });

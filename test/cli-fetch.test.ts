@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseJats } from "../src/fulltext/jats.js";
 import { escapeInline } from "../src/review/markdown.js";
 import { runCli } from "./helpers/cli.js";
+import { makeTempDir } from "./helpers/temp.js";
 
 const ARTICLES = [
   "fixtures/jats/pmc-jats-PMC3166277.xml", // JATS 1.0
@@ -35,12 +37,11 @@ describe("litreview fetch FILE", () => {
     expect(paper.document.sections.map((section: { path: string[] }) => section.path[0])).toContain("Introduction");
   });
 
-  it("fails with one line for an unreadable file and for an identifier", async () => {
-    const missing = await runCli(["fetch", "no/such/article.xml"]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe("litreview: error: library path not found: no/such/article.xml");
-    const identifier = await runCli(["fetch", "17299597"]);
-    expect(identifier.code).toBe(2);
-    expect(identifier.stderr.trim().split("\n")).toHaveLength(1);
+  it("fails with one line for an unreadable file", async () => {
+    const file = join(makeTempDir(), "broken.xml");
+    writeFileSync(file, "<article><front><article-meta>");
+    const result = await runCli(["fetch", file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^litreview: error: could not read an article from .*broken\.xml: /);
   });
 });

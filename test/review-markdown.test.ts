@@ -22,9 +22,9 @@ const records = new Map<string, PaperRecord>([
   ],
   ["local:notes.md", { id: "local:notes.md", ids: { local: "notes.md" }, title: "", authors: [], foundBy: [{ source: "library" }] }],
 ]);
-const access = new Map<string, Access>([
-  ["pmid:1", "fulltext"],
-  ["local:notes.md", "abstract-only"],
+const access = new Map<string, { access: Access; accessReason?: string }>([
+  ["pmid:1", { access: "fulltext", accessReason: "full text from Europe PMC" }],
+  ["local:notes.md", { access: "abstract-only" }],
 ]);
 
 function quote(paperId: string, citation: number, text: string): Quote {
@@ -48,9 +48,17 @@ function sampleReview(): Review {
     ],
     references: buildReferences(registry, records, access),
     methods: {
-      sources: [{ source: "local library", location: "lib/", papers: 2, filesSkipped: 1 }],
+      sources: [
+        { source: "local library", location: "lib/", papers: 1, filesSkipped: 1 },
+        { source: "Europe PMC", location: "https://www.ebi.ac.uk/europepmc/webservices/rest", papers: 1, filesSkipped: 0 },
+        { source: "PubMed", location: "https://eutils.ncbi.nlm.nih.gov/entrez/eutils", papers: 0, filesSkipped: 0, error: "HTTP 503" },
+      ],
+      searches: [
+        { source: "europepmc", query: "mitochondria AND leaves", hits: 12, returned: 1 },
+        { source: "pubmed", query: "mitochondria AND leaves", hits: 0, returned: 0, error: "HTTP 503" },
+      ],
       queries: ["Do mitochondria remodel leaves?"],
-      counts: { papers: 2, fullText: 1, abstractOnly: 1, chunks: 5, rankedChunks: 3, papersQuoted: 2, cited: 2 },
+      counts: { found: 3, papers: 2, fullTextSought: 1, fullText: 1, abstractOnly: 1, unavailable: 0, chunks: 5, rankedChunks: 3, papersQuoted: 2, cited: 2 },
       ranking: { chunkSize: 1200, chunkOverlap: 200, topK: 30, perPaperCap: 3, description: "BM25F" },
     },
     timings: { load: 1 },
@@ -93,6 +101,18 @@ describe("renderMarkdown", () => {
     const headings = [...markdown.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
     expect(headings).toEqual(["Answer", "Key findings", "Evidence table", "Gaps and limitations", "Methods", "References"]);
     expect(markdown).toContain("1 file(s) skipped as unreadable");
+  });
+
+  it("reports every source and query searched, failures included, and the flow of papers", () => {
+    const markdown = renderMarkdown(sampleReview());
+    expect(markdown).toContain("- Searched Europe PMC `https://www.ebi.ac.uk/europepmc/webservices/rest`: 1 paper(s).");
+    expect(markdown).toContain("- Searched PubMed `https://eutils.ncbi.nlm.nih.gov/entrez/eutils`: failed (HTTP 503).");
+    expect(markdown).toContain("  - Europe PMC query `mitochondria AND leaves`: 12 hit(s), 1 taken.");
+    expect(markdown).toContain("  - PubMed query `mitochondria AND leaves`: failed.");
+    expect(markdown).toContain(
+      "- Flow: 3 record(s) found → 2 distinct paper(s) → full text sought for 1 → read 1 in full text, 1 from the abstract only, 0 not accessible → 3 top chunk(s) → 2 paper(s) quoted → 2 cited.",
+    );
+    expect(sampleReview().references[0]?.accessReason).toBe("full text from Europe PMC");
   });
 
   it("says plainly when the evidence is insufficient", () => {

@@ -1,5 +1,5 @@
-// The offline pipeline: local library → documents → chunks → ranking → extractive review.
-// Later issues put search, full-text fetching and the language model in front of and behind the
+// The pipeline without a language model: search and read (sources and local library) → chunks →
+// ranking → extractive review. Later issues put the language model in front of and behind the
 // same stages.
 import { performance } from "node:perf_hooks";
 import type { RunContext } from "../context.js";
@@ -9,8 +9,9 @@ import { RANKING_DESCRIPTION, rankChunks } from "../index/fusion.js";
 import { DEFAULT_EXTRACTIVE_OPTIONS, selectExtractiveAnswer, type SentenceCandidate } from "../review/extractive.js";
 import { CitationRegistry, buildReferences } from "../review/references.js";
 import { REVIEW_SCHEMA_VERSION, type Quote, type Review } from "../review/schema.js";
-import { loadLibrary } from "../sources/library.js";
-import type { Access, PaperRecord } from "../types.js";
+import { SOURCE_LABELS, type Config, type SearchSource } from "../config.js";
+import { gatherPapers, type GatherResult } from "./gather.js";
+import type { PaperRecord } from "../types.js";
 
 export async function reviewQuestion(question: string, context: RunContext): Promise<Review> {
   const { config, logger } = context;
@@ -22,25 +23,22 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
     return result;
   };
 
-  if (config.library.length === 0) {
-    throw new UsageError("nothing to search: give a local library with --library PATH (online sources are not available yet)");
+  if (config.library.length === 0 && config.sources?.length === 0) {
+    throw new UsageError("nothing to search: --sources none needs a local library (--library PATH)");
   }
-
-  const library = await timed("load", () => loadLibrary(config.library, logger));
-  if (library.papers.length === 0) {
-    throw new RunError(
-      `no readable papers in ${config.library.join(", ")} (${library.filesSeen} file(s) seen, ${library.skipped.length} skipped as unreadable)`,
-    );
-  }
-  logger.info(`loaded ${library.papers.length} paper(s) from ${config.library.join(", ")}`);
+  const gathered = await timed("gather", () => gatherPapers(question, config, context.sources));
+  if (gathered.papers.length === 0) throw new RunError(nothingFoundMessage(config, gathered));
+  logger.info(
+    `read ${gathered.papers.length} paper(s): ${gathered.counts.fullText} in full text, ${gathered.counts.abstractOnly} from the abstract only`,
+  );
   if (config.llm) {
     logger.info("no language model is available yet: writing an extractive review from quoted passages (--no-llm silences this)");
   }
 
-  const records = new Map<string, PaperRecord>(library.papers.map(({ record }) => [record.id, record]));
-  const access = new Map<string, Access>(library.papers.map(({ record, document }) => [record.id, document.access]));
+  const records = new Map<string, PaperRecord>(gathered.papers.map(({ record }) => [record.id, record]));
+  const access = new Map(gathered.papers.map(({ record, document }) => [record.id, document]));
   const chunks = await timed("chunk", () =>
-    library.papers.flatMap(({ document }) => chunkDocument(document, { size: config.chunkSize, overlap: config.chunkOverlap })),
+    gathered.papers.flatMap(({ document }) => chunkDocument(document, { size: config.chunkSize, overlap: config.chunkOverlap })),
   );
   const queries = [question];
   const titles = new Map([...records].map(([id, record]) => [id, record.title]));
@@ -82,19 +80,16 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
     findings,
     references,
     methods: {
-      sources: [
-        {
-          source: "local library",
-          location: config.library.join(", "),
-          papers: library.papers.length,
-          filesSkipped: library.skipped.length,
-        },
-      ],
+      sources: describeSources(config, gathered),
+      searches: gathered.searches,
       queries,
       counts: {
-        papers: library.papers.length,
-        fullText: [...access.values()].filter((value) => value === "fulltext").length,
-        abstractOnly: [...access.values()].filter((value) => value === "abstract-only").length,
+        found: gathered.counts.found,
+        papers: gathered.papers.length,
+        fullTextSought: gathered.counts.fullTextSought,
+        fullText: gathered.counts.fullText,
+        abstractOnly: gathered.counts.abstractOnly,
+        unavailable: gathered.counts.unavailable,
         chunks: chunks.length,
         rankedChunks: ranking.ranked.length,
         papersQuoted: new Set(selection.findings.map((sentence) => sentence.paperId)).size,
@@ -112,6 +107,44 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
     generatedAt: context.now().toISOString(),
     version: context.version,
   };
+}
+
+/** Each place searched, with how many papers it contributed. */
+function describeSources(config: Config, gathered: GatherResult): Review["methods"]["sources"] {
+  const described: Review["methods"]["sources"] = [];
+  if (gathered.library) {
+    described.push({
+      source: "local library",
+      location: config.library.join(", "),
+      papers: gathered.library.papers.length,
+      filesSkipped: gathered.library.skipped.length,
+    });
+  }
+  for (const source of new Set(gathered.searches.map((search) => search.source))) {
+    const searches = gathered.searches.filter((search) => search.source === source);
+    const errors = searches.flatMap((search) => (search.error === undefined ? [] : [search.error]));
+    described.push({
+      source: SOURCE_LABELS[source],
+      location: sourceLocation(config, source),
+      papers: searches.reduce((sum, search) => sum + search.returned, 0),
+      filesSkipped: 0,
+      ...(errors.length > 0 ? { error: errors[0] } : {}),
+    });
+  }
+  return described;
+}
+
+function sourceLocation(config: Config, source: SearchSource): string {
+  return { europepmc: config.europepmcUrl, pubmed: config.ncbiUrl, openalex: config.openalexUrl, arxiv: config.arxivUrl }[source];
+}
+
+function nothingFoundMessage(config: Config, gathered: GatherResult): string {
+  if (gathered.library && gathered.library.papers.length === 0 && gathered.searches.length === 0) {
+    return `no readable papers in ${config.library.join(", ")} (${gathered.library.filesSeen} file(s) seen, ${gathered.library.skipped.length} skipped as unreadable)`;
+  }
+  const searched = [...new Set(gathered.searches.map((search) => SOURCE_LABELS[search.source]))];
+  const where = [...(gathered.library ? [config.library.join(", ")] : []), ...searched].join(", ");
+  return `no papers found for this question in ${where || "any source"}; try other words, more --sources, or a --library`;
 }
 
 /** Findings grouped paper by paper, papers in order of their best sentence, sentences by score. */

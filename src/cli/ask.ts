@@ -6,8 +6,9 @@ import { EXIT_OK } from "../errors.js";
 import { createLogger } from "../log.js";
 import { renderMarkdown } from "../review/markdown.js";
 import { ReviewSchema } from "../review/schema.js";
+import { createSourceContext } from "./http.js";
 import { readQuestion, writeResult, type CliIo } from "./io.js";
-import { addLoggingOptions, addOutputOptions, addPipelineOptions, configFromCommand } from "./options.js";
+import { addLoggingOptions, addNetworkOptions, addOutputOptions, addPipelineOptions, configFromCommand } from "./options.js";
 
 export function registerAskCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const ask = program
@@ -19,13 +20,20 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
   ask
     .option("--findings <n>", "quoted key findings in an extractive review (default 8)")
     .option("--max-question-length <n>", "refuse longer questions (default 4000 characters)");
+  addNetworkOptions(ask);
   addLoggingOptions(ask);
   ask.action(async (questionArgument: string, _options: unknown, command: Command) => {
     const config = configFromCommand(command, io);
     const logger = createLogger(config.logLevel, io.stderr);
     const question = await readQuestion(questionArgument, io.stdin, config.maxQuestionLength);
-    const context: RunContext = { config, logger, version: toolVersion(), now: () => new Date() };
-    const review = ReviewSchema.parse(await reviewQuestion(question, context));
+    const sources = createSourceContext(config, io, logger);
+    const context: RunContext = { config, logger, sources, version: toolVersion(), now: () => new Date() };
+    let review;
+    try {
+      review = ReviewSchema.parse(await reviewQuestion(question, context));
+    } finally {
+      await sources.http.close();
+    }
     const output = config.format === "json" ? `${JSON.stringify(review, null, 2)}\n` : renderMarkdown(review);
     await writeResult(output, config.out, io.stdout);
     if (config.out) logger.info(`review written to ${config.out}`);

@@ -1,10 +1,13 @@
-// `litreview fetch FILE`: parse one article (JATS/NLM XML, Markdown or text) and print what was read.
+// `litreview fetch ID|FILE`: read one article — by PMCID, PMID, DOI or arXiv id from the open-access
+// sources, or from a local JATS/NLM XML, PDF, Markdown or text file — and print what was read.
+import { existsSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { EXIT_OK, RunError, UsageError } from "../errors.js";
-import { createLogger } from "../log.js";
+import { createLogger, type Logger } from "../log.js";
 import { renderDocumentMarkdown } from "../review/document-markdown.js";
-import { fetchEuropePmcFullText } from "../sources/europepmc.js";
+import { fetchFullText } from "../sources/full-text.js";
 import { loadLibrary } from "../sources/library.js";
+import { parsePaperIdentifier, resolvePaper } from "../sources/resolve.js";
 import type { LoadedPaper } from "../types.js";
 import { createSourceContext } from "./http.js";
 import { writeResult, type CliIo } from "./io.js";
@@ -13,39 +16,46 @@ import { addLoggingOptions, addNetworkOptions, configFromCommand, NETWORK_SETTIN
 export function registerFetchCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const fetch = program
     .command("fetch")
-    .description("read one article (a PMCID or a local file) and print its metadata and sections")
-    .argument("<source>", "a PMCID (open-access full text from Europe PMC), or a local JATS/NLM XML, Markdown or text file")
+    .description("read one article (by identifier, or a local file) and print its metadata and sections")
+    .argument("<id-or-file>", "a PMCID, PMID, DOI or arXiv id (open-access full text where it exists), or a local JATS/NLM XML, PDF, Markdown or text file")
     .addOption(new Option("--format <format>", "output format").choices(["md", "json"]).default("md"))
     .option("--out <file>", "write to this file instead of stdout");
   addNetworkOptions(fetch);
   addLoggingOptions(fetch);
-  fetch.action(async (file: string, options: { format: "md" | "json"; out?: string }, command: Command) => {
+  fetch.action(async (target: string, options: { format: "md" | "json"; out?: string }, command: Command) => {
     // Its --format and --out are fetch's own, not the review settings of the same name.
     const config = configFromCommand(command, io, NETWORK_SETTINGS);
     const logger = createLogger(config.logLevel, io.stderr);
-    if (/^PMC\d+$/i.test(file)) {
+    const identifier = existsSync(target) ? undefined : parsePaperIdentifier(target);
+    let paper: LoadedPaper;
+    if (identifier) {
       const sources = createSourceContext(config, io, logger);
       try {
-        const paper = await fetchEuropePmcFullText(sources, file.toUpperCase());
-        await writeResult(renderPaper(paper, options.format), options.out, io.stdout);
+        const record = await resolvePaper(sources, identifier);
+        const result = await fetchFullText(sources, record);
+        paper = result.paper;
       } finally {
         await sources.http.close();
       }
-      setExitCode(EXIT_OK);
-      return;
+      if (paper.document.access === "unavailable") {
+        throw new RunError(`could not read ${identifier.value}: ${paper.document.accessReason ?? "no source has it"}`);
+      }
+      if (paper.document.access === "abstract-only") logger.warn(`only the abstract of ${identifier.value} is available: ${paper.document.accessReason ?? ""}`);
+    } else {
+      if (!existsSync(target)) {
+        throw new UsageError(`${target} is neither a file nor a PMCID, PMID, DOI or arXiv id`);
+      }
+      paper = await readLocalArticle(target, logger);
     }
-    if (/^(\d+|10\.\d{4,}\/\S+|arxiv:\S+)$/i.test(file)) {
-      throw new UsageError(`fetching by PMID, DOI or arXiv id (${file}) is not available yet; give a PMCID or a local file`);
-    }
-    const { papers, skipped } = await loadLibrary([file], logger);
-    const [paper, ...others] = papers;
-    if (!paper) throw new RunError(`could not read an article from ${file}${skipped[0] ? `: ${skipped[0].reason}` : ""}`);
-    if (others.length > 0) throw new UsageError(`${file} holds ${papers.length} papers; fetch reads one article`);
-    await writeResult(renderPaper(paper, options.format), options.out, io.stdout);
+    await writeResult(options.format === "json" ? `${JSON.stringify(paper, null, 2)}\n` : renderDocumentMarkdown(paper), options.out, io.stdout);
     setExitCode(EXIT_OK);
   });
 }
 
-function renderPaper(paper: LoadedPaper, format: "md" | "json"): string {
-  return format === "json" ? `${JSON.stringify(paper, null, 2)}\n` : renderDocumentMarkdown(paper);
+async function readLocalArticle(file: string, logger: Logger): Promise<LoadedPaper> {
+  const { papers, skipped } = await loadLibrary([file], logger);
+  const [paper, ...others] = papers;
+  if (!paper) throw new RunError(`could not read an article from ${file}${skipped[0] ? `: ${skipped[0].reason}` : ""}`);
+  if (others.length > 0) throw new UsageError(`${file} holds ${papers.length} papers; fetch reads one article`);
+  return paper;
 }

@@ -10,6 +10,9 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 export function addPipelineOptions(command: Command): Command {
   return command
     .option("--library <path>", "a directory or file of papers to search (repeatable)", collect)
+    .option("--sources <list>", "scholarly APIs to search: europepmc,pubmed,openalex,arxiv or none (default europepmc,pubmed, plus openalex when OPENALEX_API_KEY is set)")
+    .option("--search-limit <n>", "records taken from each query to each source (default 40)")
+    .option("--fetch-limit <n>", "best candidates whose open-access full text is sought (default 12)")
     .option("--no-llm", "write an extractive review from quoted passages, without a language model")
     .option("--top-k <n>", "chunks kept after ranking (default 30)")
     .option("--per-paper-cap <n>", "at most this many top chunks from one paper (default 3)")

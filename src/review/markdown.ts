@@ -1,4 +1,5 @@
 // Markdown rendering of a Review. Pure: the same Review always renders the same text.
+import { SOURCE_LABELS } from "../config.js";
 import { normaliseWhitespace } from "../fulltext/paper.js";
 import type { Quote, Review, ReviewReference } from "./schema.js";
 
@@ -84,13 +85,17 @@ function renderMethods(review: Review): string {
   const lines = ["## Methods", ""];
   for (const source of methods.sources) {
     const skipped = source.filesSkipped > 0 ? `; ${source.filesSkipped} file(s) skipped as unreadable` : "";
-    lines.push(`- Searched ${source.source} \`${source.location}\`: ${source.papers} paper(s)${skipped}.`);
+    const outcome = source.error === undefined ? `${source.papers} paper(s)${skipped}` : `failed (${escapeInline(source.error)})`;
+    lines.push(`- Searched ${source.source} \`${source.location}\`: ${outcome}.`);
+  }
+  for (const search of methods.searches) {
+    const outcome = search.error === undefined ? `${search.hits.toLocaleString("en-US")} hit(s), ${search.returned} taken` : "failed";
+    lines.push(`  - ${SOURCE_LABELS[search.source]} query \`${search.query.replaceAll("`", "'")}\`: ${outcome}.`);
   }
   lines.push(
-    `- Read ${counts.papers} paper(s): ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only; split into ${counts.chunks} chunk(s) of about ${methods.ranking.chunkSize} characters (overlap ${methods.ranking.chunkOverlap}) at sentence boundaries within sections.`,
-    `- Ranking: ${methods.ranking.description}; ${methods.queries.length} query string(s); kept the top ${methods.ranking.topK} chunks with at most ${methods.ranking.perPaperCap} per paper (${counts.rankedChunks} kept).`,
-    `- Flow: ${counts.papers} papers → ${counts.rankedChunks} top chunks → ${counts.papersQuoted} papers quoted → ${counts.cited} cited.`,
-    `- Queries: ${methods.queries.map((query) => `"${escapeInline(normaliseWhitespace(query))}"`).join("; ")}.`,
+    `- Flow: ${counts.found} record(s) found → ${counts.papers} distinct paper(s) → full text sought for ${counts.fullTextSought} → read ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only, ${counts.unavailable} not accessible → ${counts.rankedChunks} top chunk(s) → ${counts.papersQuoted} paper(s) quoted → ${counts.cited} cited.`,
+    `- Chunking: ${counts.chunks} chunk(s) of about ${methods.ranking.chunkSize} characters (overlap ${methods.ranking.chunkOverlap}) at sentence boundaries within sections.`,
+    `- Ranking: ${methods.ranking.description}; ranked against ${methods.queries.map((query) => `"${escapeInline(normaliseWhitespace(query))}"`).join("; ")}; kept the top ${methods.ranking.topK} chunks with at most ${methods.ranking.perPaperCap} per paper (${counts.rankedChunks} kept).`,
     `- Mode: extractive (no language model). litreview ${review.version}, ${review.generatedAt}.`,
   );
   return lines.join("\n");

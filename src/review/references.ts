@@ -2,7 +2,7 @@
 // from source metadata only, so every number in the text appears exactly once in the list and
 // nothing else does.
 import { paperUrl } from "../fulltext/paper.js";
-import type { Access, PaperRecord } from "../types.js";
+import type { Document, PaperRecord } from "../types.js";
 import type { ReviewReference } from "./schema.js";
 
 export class CitationRegistry {
@@ -27,7 +27,7 @@ export class CitationRegistry {
 export function buildReferences(
   registry: CitationRegistry,
   records: ReadonlyMap<string, PaperRecord>,
-  access: ReadonlyMap<string, Access>,
+  access: ReadonlyMap<string, Pick<Document, "access" | "accessReason">>,
 ): ReviewReference[] {
   return registry.citedPaperIds().map((paperId, index) => {
     const record = records.get(paperId);
@@ -42,7 +42,8 @@ export function buildReferences(
       ...(record.year !== undefined ? { year: record.year } : {}),
       ...(record.journal ? { journal: record.journal } : {}),
       ...(url ? { url } : {}),
-      access: access.get(paperId) ?? "unavailable",
+      access: access.get(paperId)?.access ?? "unavailable",
+      ...(access.get(paperId)?.accessReason ? { accessReason: access.get(paperId)?.accessReason } : {}),
     };
   });
 }

@@ -1,6 +1,7 @@
 // The review as data: defined once here, validated before it is printed, and rendered to
 // Markdown or emitted as JSON. schemaVersion changes whenever a field changes meaning.
 import { z } from "zod";
+import { SEARCH_SOURCES } from "../config.js";
 
 export const REVIEW_SCHEMA_VERSION = "1";
 
@@ -28,6 +29,8 @@ export const ReferenceSchema = z
     journal: z.string().optional(),
     url: z.string().optional(),
     access: AccessSchema,
+    /** How the text was obtained, or why it could not be. */
+    accessReason: z.string().optional(),
   })
   .strict();
 
@@ -66,15 +69,34 @@ export const ReviewSchema = z
               location: z.string(),
               papers: z.int().min(0),
               filesSkipped: z.int().min(0),
+              /** Why searching this source failed, when it did. */
+              error: z.string().optional(),
             })
             .strict(),
         ),
+        /** Every query sent to a scholarly source, in its own syntax, with what it found. */
+        searches: z.array(
+          z
+            .object({
+              source: z.enum(SEARCH_SOURCES),
+              query: z.string(),
+              hits: z.int().min(0),
+              returned: z.int().min(0),
+              error: z.string().optional(),
+            })
+            .strict(),
+        ),
+        /** The texts the chunks were ranked against. */
         queries: z.array(z.string()),
         counts: z
           .object({
+            /** Records returned by every search plus library papers, before duplicates were merged. */
+            found: z.int().min(0),
             papers: z.int().min(0),
+            fullTextSought: z.int().min(0),
             fullText: z.int().min(0),
             abstractOnly: z.int().min(0),
+            unavailable: z.int().min(0),
             chunks: z.int().min(0),
             rankedChunks: z.int().min(0),
             papersQuoted: z.int().min(0),
