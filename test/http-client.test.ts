@@ -1,13 +1,12 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 
 import { describe, expect, it, onTestFinished } from "vitest";
 
 import { cacheInfo } from "../src/http/cache.js";
 import { createHttpClient, HttpError, type HttpClient, type HttpClientOptions } from "../src/http/client.js";
-import { createLogger } from "../src/log.js";
 import { readFixture, type ReplayRoute, type ReplayServer, startReplayServer } from "./helpers/replay-server.js";
+import { capturedLogger } from "./helpers/sources.js";
 import { makeTempDir } from "./helpers/temp.js";
 
 const SEARCH_PATH = "/europepmc/webservices/rest/search";
@@ -29,18 +28,6 @@ const esearchRoute = (extra: Partial<ReplayRoute> = {}): ReplayRoute => ({
   response: { bodyFile: ESEARCH_FIXTURE, headers: { "content-type": "text/xml; charset=UTF-8" } },
   ...extra,
 });
-
-/** Everything written to the logger, as the user would see it. */
-function capturedLogger() {
-  let output = "";
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      output += chunk.toString();
-      done();
-    },
-  });
-  return { logger: createLogger("debug", stream), output: () => output };
-}
 
 interface Setup {
   server: ReplayServer;

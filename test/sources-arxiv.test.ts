@@ -3,7 +3,7 @@ import { cleanIds, recordIdFor } from "../src/fulltext/paper.js";
 import { type SourceEndpoints, sourceHttpPolicy } from "../src/sources/context.js";
 import { arxivPdfUrl, fetchArxivRecords, searchArxiv, toArxivQuery } from "../src/sources/arxiv.js";
 import { readFixture, type ReplayRoute, startReplayServer } from "./helpers/replay-server.js";
-import { testSourceContext } from "./helpers/sources.js";
+import { replaySourceContext, testSourceContext } from "./helpers/sources.js";
 
 const API = "/api";
 const ATOM = { "content-type": "application/atom+xml; charset=utf-8" };
@@ -16,11 +16,8 @@ const queryRoute = (response: ReplayRoute["response"], query?: Record<string, st
 });
 
 /** An arXiv replay server and a source context on it, without arXiv's 3-second pacing. */
-async function arxiv(routes: ReplayRoute[]) {
-  const server = await startReplayServer(routes);
-  onTestFinished(() => server.close());
-  const { context, log } = testSourceContext({ arxiv: server.url(API) });
-  return { server, context, log };
+function arxiv(routes: ReplayRoute[]) {
+  return replaySourceContext("arxiv", API, routes);
 }
 
 describe("toArxivQuery", () => {

@@ -1,9 +1,8 @@
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseInitialsAuthors } from "../src/fulltext/paper.js";
 import { fetchEuropePmcLinks } from "../src/sources/europepmc.js";
 import type { PaperRecord } from "../src/types.js";
-import { startReplayServer } from "./helpers/replay-server.js";
-import { testSourceContext } from "./helpers/sources.js";
+import { replaySourceContext } from "./helpers/sources.js";
 
 const REST = "/europepmc/webservices/rest";
 
@@ -30,11 +29,9 @@ const lacePlant: PaperRecord = { id: "pmid:21645374", ids: { pmid: "21645374" },
 
 describe("Europe PMC citation graph", () => {
   it("lists the matched references of a paper as records, leaving out unmatched ones", async () => {
-    const server = await startReplayServer([
+    const { server, context } = await replaySourceContext("europepmc", REST, [
       { path: `${REST}/MED/21645374/references`, response: { body: JSON.stringify(referencesBody), headers: { "content-type": "application/json" } } },
     ]);
-    onTestFinished(() => server.close());
-    const { context } = testSourceContext({ europepmc: server.url(REST) });
     const records = await fetchEuropePmcLinks(context, lacePlant, "references", 50);
     expect(records.map((record) => record.id)).toEqual(["pmid:17203234", "pmcid:PMC2599765"]);
     expect(records[0]).toMatchObject({
@@ -48,21 +45,17 @@ describe("Europe PMC citation graph", () => {
   });
 
   it("pages through citations (the server may send fewer than asked) until the limit", async () => {
-    const server = await startReplayServer([
+    const { server, context } = await replaySourceContext("europepmc", REST, [
       { path: `${REST}/MED/21645374/citations`, query: { page: "1" }, response: { body: JSON.stringify(citationsPage(["1", "2"], 5)) } },
       { path: `${REST}/MED/21645374/citations`, query: { page: "2" }, response: { body: JSON.stringify(citationsPage(["3", "4"], 5)) } },
     ]);
-    onTestFinished(() => server.close());
-    const { context } = testSourceContext({ europepmc: server.url(REST) });
     const records = await fetchEuropePmcLinks(context, lacePlant, "citations", 3);
     expect(records.map((record) => record.ids.pmid)).toEqual(["1", "2", "3"]);
     expect(server.requests.map((request) => request.query.get("pageSize"))).toEqual(["3", "3"]);
   });
 
   it("returns nothing for a paper Europe PMC cannot address, and fails clearly on malformed JSON", async () => {
-    const server = await startReplayServer([{ path: `${REST}/MED/21645374/references`, response: { body: "{\"hitCount\": 2, \"refer" } }]);
-    onTestFinished(() => server.close());
-    const { context } = testSourceContext({ europepmc: server.url(REST) });
+    const { context } = await replaySourceContext("europepmc", REST, [{ path: `${REST}/MED/21645374/references`, response: { body: "{\"hitCount\": 2, \"refer" } }]);
     expect(await fetchEuropePmcLinks(context, { ...lacePlant, id: "doi:10.1/x", ids: { doi: "10.1/x" } }, "references", 5)).toEqual([]);
     await expect(fetchEuropePmcLinks(context, lacePlant, "references", 5)).rejects.toThrow("Europe PMC returned malformed JSON");
   });

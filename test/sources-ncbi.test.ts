@@ -4,7 +4,7 @@ import { createHttpClient } from "../src/http/client.js";
 import { NoFullTextError, sourceHttpPolicy, type SourceContext, type SourceEndpoints, type SourceKeys } from "../src/sources/context.js";
 import { fetchPmcFullText, fetchPubMedRecords, searchPubMed, summarisePubMed } from "../src/sources/ncbi.js";
 import { readFixture, startReplayServer, type ReplayRoute } from "./helpers/replay-server.js";
-import { capturedLogger, testSourceContext } from "./helpers/sources.js";
+import { capturedLogger, replaySourceContext } from "./helpers/sources.js";
 
 const EUTILS = "/entrez/eutils";
 const ESEARCH = `${EUTILS}/esearch.fcgi`;
@@ -52,11 +52,8 @@ function fixtureText(path: string): string {
 }
 
 /** A replay server for E-utilities and a source context pointing at it (no pacing, fast retries). */
-async function eutils(routes: ReplayRoute[], options: { email?: string } = { email: EMAIL }) {
-  const server = await startReplayServer(routes);
-  onTestFinished(() => server.close());
-  const { context, log } = testSourceContext({ ncbi: server.url(EUTILS) }, options);
-  return { server, context, log };
+function eutils(routes: ReplayRoute[], options: { email?: string } = { email: EMAIL }) {
+  return replaySourceContext("ncbi", EUTILS, routes, options);
 }
 
 describe("searchPubMed", () => {

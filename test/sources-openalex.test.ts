@@ -1,4 +1,4 @@
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cleanIds, recordIdFor } from "../src/fulltext/paper.js";
 import type { SourceKeys } from "../src/sources/context.js";
 import {
@@ -9,8 +9,8 @@ import {
   searchOpenAlex,
 } from "../src/sources/openalex.js";
 import type { PaperRecord } from "../src/types.js";
-import { readFixture, type ReplayRoute, startReplayServer } from "./helpers/replay-server.js";
-import { testSourceContext } from "./helpers/sources.js";
+import { readFixture, type ReplayRoute } from "./helpers/replay-server.js";
+import { replaySourceContext } from "./helpers/sources.js";
 
 const API = "/openalex";
 const KEY = "test-openalex-key";
@@ -41,19 +41,8 @@ const notFoundRoute = (path: string): ReplayRoute => ({
 });
 
 /** An OpenAlex replay server and a source context on it; the HTTP client adds the key, as in production. */
-async function openAlex(routes: ReplayRoute[], options: { keys?: SourceKeys; email?: string } = {}) {
-  const server = await startReplayServer(routes);
-  onTestFinished(() => server.close());
-  const keys = options.keys ?? { openAlex: KEY };
-  const { context, log } = testSourceContext(
-    { openalex: server.url(API) },
-    {
-      keys,
-      ...(options.email ? { email: options.email } : {}),
-      http: { apiKeys: keys.openAlex ? [{ host: server.host, queryParam: "api_key", value: keys.openAlex }] : [] },
-    },
-  );
-  return { server, context, log };
+function openAlex(routes: ReplayRoute[], options: { keys?: SourceKeys; email?: string } = {}) {
+  return replaySourceContext("openalex", API, routes, { keys: options.keys ?? { openAlex: KEY }, ...(options.email ? { email: options.email } : {}) });
 }
 
 describe("searchOpenAlex", () => {

@@ -1,12 +1,12 @@
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { RunError } from "../src/errors.js";
 import { NoFullTextError } from "../src/sources/context.js";
 import { fetchPdfFullText, findOpenAccessPdf } from "../src/sources/unpaywall.js";
 import type { PaperRecord } from "../src/types.js";
-import { readFixture, type ReplayRoute, startReplayServer } from "./helpers/replay-server.js";
+import { readFixture, type ReplayRoute } from "./helpers/replay-server.js";
 import { imageOnlyPdf, SAMPLE, samplePaperPdf } from "./helpers/sample-pdf.js";
-import { testSourceContext } from "./helpers/sources.js";
+import { replaySourceContext } from "./helpers/sources.js";
 
 const API = "/v2";
 const EMAIL = "maintainer@example.org";
@@ -40,11 +40,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** An Unpaywall replay server (routes added by the test, since some need its address) and a context on it. */
 async function unpaywall(options: { email?: string | null } = {}) {
-  const server = await startReplayServer();
-  onTestFinished(() => server.close());
   const email = options.email === undefined ? EMAIL : options.email;
-  const { context, log } = testSourceContext({ unpaywall: server.url(API) }, email === null ? {} : { email });
-  return { server, context, log };
+  return replaySourceContext("unpaywall", API, [], email === null ? {} : { email });
 }
 
 const lookupRoute = (doi: string, response: ReplayRoute["response"]): ReplayRoute => ({
