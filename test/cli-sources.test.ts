@@ -1,8 +1,11 @@
 // `search --source` and `fetch ID` over every source, as a user runs them, against replayed recordings.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { SAMPLE, samplePaperPdf } from "./helpers/sample-pdf.js";
 import { startScholarlyServers } from "./helpers/scholarly.js";
+import { makeTempDir } from "./helpers/temp.js";
 
 const XML = { "content-type": "text/xml" };
 const JSON_TYPE = { "content-type": "application/json" };
@@ -128,5 +131,35 @@ describe("litreview fetch ID", () => {
     const neither = await runCli(["fetch", "no/such/article.xml"], { env: servers.env });
     expect(neither.code).toBe(2);
     expect(neither.stderr.trim()).toBe("litreview: error: no/such/article.xml is neither a file nor a PMCID, PMID, DOI or arXiv id");
+  });
+
+  it("reads a local PDF and prints its sections without the reference list", async () => {
+    const file = join(makeTempDir(), "sample.pdf");
+    writeFileSync(file, await samplePaperPdf());
+    const result = await runCli(["fetch", file, "--format", "md"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(SAMPLE.title);
+    for (const heading of ["Introduction", "Methods", "Results", "Discussion"]) expect(result.stdout).toMatch(new RegExp(`^#+ (\\d\\. )?${heading}$`, "m"));
+    expect(result.stdout).toContain("mitochondria form a branched network");
+    expect(result.stdout).not.toContain("Dynamin-related proteins at a glance");
+  });
+});
+
+describe("the HTTP cache from the command line", () => {
+  it("answers a repeated search from the cache, and --no-cache asks again", async () => {
+    const servers = await startScholarlyServers({
+      europepmc: [{ path: "/search", response: { bodyFile: "api/europepmc/europepmc-search-cancer-core.json", headers: JSON_TYPE } }],
+    });
+    const search = (...extra: string[]) => runCli(["search", "cancer", "--format", "json", ...extra], { env: servers.env });
+    const first = await search();
+    const second = await search();
+    expect(second.stdout).toBe(first.stdout);
+    expect(servers.europepmc.requests).toHaveLength(1);
+    const bypass = await search("--no-cache");
+    expect(bypass.stdout).toBe(first.stdout);
+    expect(servers.europepmc.requests).toHaveLength(2);
+    const contradiction = await search("--no-cache", "--offline");
+    expect(contradiction.code).toBe(2);
+    expect(contradiction.stderr.trim()).toBe("litreview: error: --offline answers only from the cache, so it cannot be combined with --no-cache");
   });
 });
