@@ -10,7 +10,7 @@ import { DEFAULT_EXTRACTIVE_OPTIONS, selectExtractiveAnswer, type SentenceCandid
 import { CitationRegistry, buildReferences } from "../review/references.js";
 import { REVIEW_SCHEMA_VERSION, type Quote, type Review } from "../review/schema.js";
 import { SOURCE_LABELS, type Config, type SearchSource } from "../config.js";
-import { gatherPapers, type GatherResult } from "./gather.js";
+import { gatherByKeywords, gatherCounts, type Collection } from "./gather.js";
 import type { PaperRecord } from "../types.js";
 
 export async function reviewQuestion(question: string, context: RunContext): Promise<Review> {
@@ -26,8 +26,10 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
   if (config.library.length === 0 && config.sources?.length === 0) {
     throw new UsageError("nothing to search: --sources none needs a local library (--library PATH)");
   }
-  const gathered = await timed("gather", () => gatherPapers(question, config, context.sources));
-  if (gathered.papers.length === 0) throw new RunError(nothingFoundMessage(config, gathered));
+  const collection = await timed("gather", () => gatherByKeywords(question, config, context.sources));
+  const counts = gatherCounts(collection);
+  const gathered = { papers: [...collection.papers.values()], library: collection.library, searches: collection.searches, counts };
+  if (gathered.papers.length === 0) throw new RunError(nothingFoundMessage(config, collection));
   logger.info(
     `read ${gathered.papers.length} paper(s): ${gathered.counts.fullText} in full text, ${gathered.counts.abstractOnly} from the abstract only`,
   );
@@ -110,7 +112,7 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
 }
 
 /** Each place searched, with how many papers it contributed. */
-function describeSources(config: Config, gathered: GatherResult): Review["methods"]["sources"] {
+function describeSources(config: Config, gathered: Pick<Collection, "library" | "searches">): Review["methods"]["sources"] {
   const described: Review["methods"]["sources"] = [];
   if (gathered.library) {
     described.push({
@@ -138,7 +140,7 @@ function sourceLocation(config: Config, source: SearchSource): string {
   return { europepmc: config.europepmcUrl, pubmed: config.ncbiUrl, openalex: config.openalexUrl, arxiv: config.arxivUrl }[source];
 }
 
-function nothingFoundMessage(config: Config, gathered: GatherResult): string {
+function nothingFoundMessage(config: Config, gathered: Collection): string {
   if (gathered.library && gathered.library.papers.length === 0 && gathered.searches.length === 0) {
     return `no readable papers in ${config.library.join(", ")} (${gathered.library.filesSeen} file(s) seen, ${gathered.library.skipped.length} skipped as unreadable)`;
   }
