@@ -62,6 +62,21 @@ export const ConfigSchema = z
     offline: z.boolean().default(false).describe("true or false"),
     searchLimit: wholeNumber(1, 1000, 40),
     fetchLimit: wholeNumber(0, 200, 12),
+    baseUrl: z.url({ protocol: /^https?$/ }).optional().describe("an http(s) URL of an OpenAI-compatible server"),
+    model: z.string().min(1).optional().describe("a model name"),
+    fastModel: z.string().min(1).optional().describe("a model name"),
+    ollamaUrl: baseUrl("http://127.0.0.1:11434/v1"),
+    llmConcurrency: wholeNumber(1, 64, 6),
+    llmPrices: z
+      .record(z.string().min(1), z.object({ input: z.number().min(0), output: z.number().min(0) }).strict())
+      .default({})
+      .describe('an object of model name → {"input", "output"} US dollars per million tokens'),
+    depth: z.enum(["quick", "standard", "deep"]).default("standard").describe("quick, standard or deep"),
+    maxIterations: wholeNumber(1, 20, 3),
+    maxCost: z.number().min(0).optional().describe("a number of US dollars, e.g. 0.50"),
+    maxLlmCalls: z.int().min(1).max(100_000).optional().describe("a whole number from 1 to 100000"),
+    maxPapers: z.int().min(1).max(10_000).optional().describe("a whole number from 1 to 10000"),
+    timeLimit: z.number().min(1).max(86_400).optional().describe("a number of seconds from 1 to 86400"),
   })
   .strict()
   .refine((config) => config.chunkOverlap < config.chunkSize / 2, {
@@ -99,6 +114,18 @@ export const SETTING_NAMES: Record<ConfigKey, { flag: string; env: string }> = {
   offline: { flag: "--offline", env: "LITREVIEW_OFFLINE" },
   searchLimit: { flag: "--search-limit", env: "LITREVIEW_SEARCH_LIMIT" },
   fetchLimit: { flag: "--fetch-limit", env: "LITREVIEW_FETCH_LIMIT" },
+  baseUrl: { flag: "--base-url", env: "OPENAI_BASE_URL" },
+  model: { flag: "--model", env: "LITREVIEW_MODEL" },
+  fastModel: { flag: "--fast-model", env: "LITREVIEW_FAST_MODEL" },
+  ollamaUrl: { flag: "--ollama-url", env: "LITREVIEW_OLLAMA_URL" },
+  llmConcurrency: { flag: "--llm-concurrency", env: "LITREVIEW_LLM_CONCURRENCY" },
+  llmPrices: { flag: "(config file only)", env: "LITREVIEW_LLM_PRICES" },
+  depth: { flag: "--depth", env: "LITREVIEW_DEPTH" },
+  maxIterations: { flag: "--max-iterations", env: "LITREVIEW_MAX_ITERATIONS" },
+  maxCost: { flag: "--max-cost", env: "LITREVIEW_MAX_COST" },
+  maxLlmCalls: { flag: "--max-llm-calls", env: "LITREVIEW_MAX_LLM_CALLS" },
+  maxPapers: { flag: "--max-papers", env: "LITREVIEW_MAX_PAPERS" },
+  timeLimit: { flag: "--time-limit", env: "LITREVIEW_TIME_LIMIT" },
 };
 
 const CONFIG_KEYS = Object.keys(SETTING_NAMES) as ConfigKey[];
@@ -143,6 +170,7 @@ export function resolveConfig(sources: ConfigSources): Config {
   }
   apply(readEnvironment(sources.env), { kind: "env" });
   apply(sources.flags, { kind: "flag" });
+  applyDepthPreset(merged);
 
   const parsed = ConfigSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
@@ -152,6 +180,20 @@ export function resolveConfig(sources: ConfigSources): Config {
     throw new UsageError(describeInvalidSetting(key, merged[key], origins.get(key) ?? { kind: "default" }, issue?.message));
   }
   throw new UsageError(`invalid configuration: ${issue?.message ?? "unknown problem"}`);
+}
+
+/** What each --depth means for the numbers nobody set explicitly. */
+export const DEPTH_PRESETS = {
+  quick: { maxIterations: 1, searchLimit: 20, fetchLimit: 6, topK: 15 },
+  standard: { maxIterations: 3, searchLimit: 40, fetchLimit: 12, topK: 30 },
+  deep: { maxIterations: 5, searchLimit: 100, fetchLimit: 30, topK: 50 },
+} as const satisfies Record<string, ConfigInput>;
+
+function applyDepthPreset(merged: ConfigInput): void {
+  const depth = typeof merged.depth === "string" && merged.depth in DEPTH_PRESETS ? (merged.depth as keyof typeof DEPTH_PRESETS) : "standard";
+  for (const [key, value] of Object.entries(DEPTH_PRESETS[depth]) as [ConfigKey, number][]) {
+    if (merged[key] === undefined) merged[key] = value;
+  }
 }
 
 function isConfigKey(key: string): key is ConfigKey {
@@ -229,6 +271,12 @@ export function coerceSettingText(key: ConfigKey, raw: string): unknown {
       const value = Number(raw.trim());
       return raw.trim() !== "" && Number.isFinite(value) ? value : raw;
     }
+    case "record":
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        return raw;
+      }
     default:
       return raw;
   }

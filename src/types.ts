@@ -93,3 +93,18 @@ export interface RankedChunk {
   /** 1-based rank in the fused list. */
   rank: number;
 }
+
+/** What one ranked chunk contributes to the answer, as the evidence step judged it. */
+export interface Evidence {
+  /** The short key the language model cites (`E7`). */
+  key: string;
+  paperId: string;
+  chunkId: string;
+  sectionPath: string[];
+  /** 0–10, the model's judgement of how directly the passage bears on the question. */
+  relevance: number;
+  /** The facts in the passage that bear on the question, in the model's words. */
+  summary: string;
+  /** A verbatim span of the chunk (checked); undefined when the model's quote was not in the passage. */
+  quote?: string;
+}

@@ -1,6 +1,6 @@
-// The pipeline without a language model: search and read (sources and local library) → chunks →
-// ranking → extractive review. Later issues put the language model in front of and behind the
-// same stages.
+// One question to one review. With a language model: the agent loop gathers checked evidence and
+// the model writes the answer from it. Without one: keyword search and reading, ranking, and an
+// extractive review of quoted passages. References are built from source metadata either way.
 import { performance } from "node:perf_hooks";
 import type { RunContext } from "../context.js";
 import { RunError, UsageError } from "../errors.js";
@@ -11,10 +11,23 @@ import { CitationRegistry, buildReferences } from "../review/references.js";
 import { REVIEW_SCHEMA_VERSION, type Quote, type Review } from "../review/schema.js";
 import { SOURCE_LABELS, type Config, type SearchSource } from "../config.js";
 import { gatherByKeywords, gatherCounts, type Collection } from "./gather.js";
-import type { PaperRecord } from "../types.js";
+import type { Budget } from "../llm/budget.js";
+import type { LlmClient } from "../llm/types.js";
+import type { LoadedPaper, PaperRecord } from "../types.js";
+import { runAgent } from "./agent.js";
+import { mapCitations, writeAnswer } from "./answer.js";
 
-export async function reviewQuestion(question: string, context: RunContext): Promise<Review> {
-  const { config, logger } = context;
+/** The language model a review is written with, and the budget it spends. */
+export interface ReviewModel {
+  llm: LlmClient;
+  budget: Budget;
+}
+
+export async function reviewQuestion(question: string, context: RunContext, model?: ReviewModel): Promise<Review> {
+  const { config } = context;
+  if (config.library.length === 0 && config.sources?.length === 0) {
+    throw new UsageError("nothing to search: --sources none needs a local library (--library PATH)");
+  }
   const timings: Record<string, number> = {};
   const timed = async <T>(stage: string, work: () => T | Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -22,33 +35,20 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
     timings[stage] = Math.round(performance.now() - started);
     return result;
   };
+  return model ? llmReview(question, context, model, timed, timings) : extractiveReview(question, context, timed, timings);
+}
 
-  if (config.library.length === 0 && config.sources?.length === 0) {
-    throw new UsageError("nothing to search: --sources none needs a local library (--library PATH)");
-  }
+type Timed = <T>(stage: string, work: () => T | Promise<T>) => Promise<T>;
+
+async function extractiveReview(question: string, context: RunContext, timed: Timed, timings: Record<string, number>): Promise<Review> {
+  const { config, logger } = context;
   const collection = await timed("gather", () => gatherByKeywords(question, config, context.sources));
-  const counts = gatherCounts(collection);
-  const gathered = { papers: [...collection.papers.values()], library: collection.library, searches: collection.searches, counts };
-  if (gathered.papers.length === 0) throw new RunError(nothingFoundMessage(config, collection));
-  logger.info(
-    `read ${gathered.papers.length} paper(s): ${gathered.counts.fullText} in full text, ${gathered.counts.abstractOnly} from the abstract only`,
-  );
-  if (config.llm) {
-    logger.info("no language model is available yet: writing an extractive review from quoted passages (--no-llm silences this)");
-  }
-
-  const records = new Map<string, PaperRecord>(gathered.papers.map(({ record }) => [record.id, record]));
-  const access = new Map(gathered.papers.map(({ record, document }) => [record.id, document]));
-  const chunks = await timed("chunk", () =>
-    gathered.papers.flatMap(({ document }) => chunkDocument(document, { size: config.chunkSize, overlap: config.chunkOverlap })),
-  );
+  const papers = readPapers(collection, config, logger);
+  const chunks = await timed("chunk", () => papers.flatMap(({ document }) => chunkDocument(document, { size: config.chunkSize, overlap: config.chunkOverlap })));
   const queries = [question];
-  const titles = new Map([...records].map(([id, record]) => [id, record.title]));
-  const ranking = await timed("rank", () =>
-    rankChunks(chunks, titles, queries, { topK: config.topK, perPaperCap: config.perPaperCap }),
-  );
+  const titles = new Map(papers.map(({ record }) => [record.id, record.title]));
+  const ranking = await timed("rank", () => rankChunks(chunks, titles, queries, { topK: config.topK, perPaperCap: config.perPaperCap }));
   logger.debug(`ranked ${chunks.length} chunks; kept ${ranking.ranked.length}`);
-
   const selection = await timed("select", () =>
     selectExtractiveAnswer(question, ranking.ranked, ranking.idf, { ...DEFAULT_EXTRACTIVE_OPTIONS, findings: config.findings }, titles),
   );
@@ -69,8 +69,6 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
   const findings = orderByPaper(selection.findings)
     .map(toQuote)
     .sort((a, b) => a.citation - b.citation || b.score - a.score);
-  const references = buildReferences(registry, records, access);
-
   const answer = answerQuotes.map((quote) => `"${quote.text}" [${quote.citation}]`).join(" ");
   return {
     schemaVersion: REVIEW_SCHEMA_VERSION,
@@ -78,36 +76,153 @@ export async function reviewQuestion(question: string, context: RunContext): Pro
     status: selection.status,
     mode: "extractive",
     answer: selection.status === "answered" ? answer : `Insufficient evidence. ${answer}`.trim(),
+    confidence: null,
     answerQuotes,
     findings,
-    references,
-    methods: {
-      sources: describeSources(config, gathered),
-      searches: gathered.searches,
-      queries,
-      counts: {
-        found: gathered.counts.found,
-        papers: gathered.papers.length,
-        fullTextSought: gathered.counts.fullTextSought,
-        fullText: gathered.counts.fullText,
-        abstractOnly: gathered.counts.abstractOnly,
-        unavailable: gathered.counts.unavailable,
-        chunks: chunks.length,
-        rankedChunks: ranking.ranked.length,
-        papersQuoted: new Set(selection.findings.map((sentence) => sentence.paperId)).size,
-        cited: references.length,
-      },
-      ranking: {
-        chunkSize: config.chunkSize,
-        chunkOverlap: config.chunkOverlap,
-        topK: config.topK,
-        perPaperCap: config.perPaperCap,
-        description: RANKING_DESCRIPTION,
-      },
-    },
+    evidence: [],
+    gaps: [],
+    references: buildReferences(registry, recordsById(papers), documentsById(papers)),
+    usage: null,
+    agent: null,
+    methods: describeMethods(config, collection, queries, {
+      chunks: chunks.length,
+      evidence: 0,
+      rankedChunks: ranking.ranked.length,
+      papersQuoted: new Set(selection.findings.map((sentence) => sentence.paperId)).size,
+      cited: registry.citedPaperIds().length,
+    }),
     timings,
     generatedAt: context.now().toISOString(),
     version: context.version,
+  };
+}
+
+/** Evidence items shown in a review besides the ones its answer cites. */
+const EXTRA_EVIDENCE_SHOWN = 8;
+/** The most relevant evidence items the answer is written from. */
+const ANSWER_EVIDENCE_LIMIT = 40;
+
+async function llmReview(question: string, context: RunContext, model: ReviewModel, timed: Timed, timings: Record<string, number>): Promise<Review> {
+  const { config, logger } = context;
+  const outcome = await timed("agent", () => runAgent(question, context, model.llm, model.budget));
+  const papers = readPapers(outcome.collection, config, logger);
+  const titles = new Map(papers.map(({ record }) => [record.id, record.title]));
+  const byRelevance = [...outcome.evidence].sort((a, b) => b.relevance - a.relevance);
+  const draft = byRelevance.length > 0 ? await timed("answer", () => writeAnswer(question, byRelevance.slice(0, ANSWER_EVIDENCE_LIMIT), titles, model.llm)) : undefined;
+
+  const registry = new CitationRegistry();
+  const evidenceByKey = new Map(outcome.evidence.map((item) => [item.key, item]));
+  const mapped = draft ? mapCitations(draft.answer, evidenceByKey, (paperId) => registry.cite(paperId)) : undefined;
+  if (mapped && mapped.unknownKeys.length > 0) logger.warn(`the answer cited ${mapped.unknownKeys.length} evidence key(s) that do not exist; removed`);
+  const shown = new Set([...(mapped?.citedKeys ?? []), ...byRelevance.slice(0, EXTRA_EVIDENCE_SHOWN).map((item) => item.key)]);
+  // Evidence shown below the answer gets its paper's number in order of appearance: by paper, best first.
+  const evidence = outcome.evidence.map((item) => ({
+    key: item.key,
+    citation: shown.has(item.key) ? registry.cite(item.paperId) : null,
+    paperId: item.paperId,
+    chunkId: item.chunkId,
+    sectionPath: item.sectionPath,
+    relevance: item.relevance,
+    summary: item.summary,
+    quote: item.quote ?? null,
+  }));
+  const answer = mapped?.text ?? noAnswerText(outcome.evidence.length, draft === undefined && outcome.evidence.length > 0);
+  const usage = model.llm.usage();
+  const plannedQueries = outcome.plans.flat().length;
+  return {
+    schemaVersion: REVIEW_SCHEMA_VERSION,
+    question,
+    status: draft?.status === "answered" && mapped && mapped.citedKeys.length > 0 ? "answered" : "insufficient",
+    mode: "llm",
+    answer,
+    confidence: draft?.confidence ?? null,
+    answerQuotes: [],
+    findings: [],
+    evidence,
+    gaps: outcome.gaps,
+    references: buildReferences(registry, recordsById(papers), documentsById(papers)),
+    usage: {
+      calls: usage.calls,
+      cachedCalls: usage.cachedCalls,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      costUsd: usage.costUsd ?? null,
+      baseUrl: model.llm.main.baseUrl,
+      model: model.llm.main.model,
+      fastModel: model.llm.fast.model,
+      byStep: Object.fromEntries(
+        Object.entries(usage.byStep).map(([step, counts]) => [step, { calls: counts.calls, promptTokens: counts.promptTokens, completionTokens: counts.completionTokens, costUsd: counts.costUsd ?? null }]),
+      ),
+    },
+    agent: {
+      iterations: outcome.iterations,
+      stopReason: outcome.stopReason,
+      plannedByModel: outcome.plannedByModel,
+      plannedQueries,
+      passagesJudged: outcome.stats.judged,
+      passagesDeclined: outcome.stats.declined,
+      quotesRejected: outcome.stats.quotesRejected,
+      unknownCitations: mapped?.unknownKeys.length ?? 0,
+    },
+    methods: describeMethods(config, outcome.collection, outcome.rankingQueries, {
+      chunks: outcome.chunks.size,
+      evidence: outcome.evidence.length,
+      rankedChunks: outcome.stats.judged + outcome.stats.failed,
+      papersQuoted: new Set(outcome.evidence.map((item) => item.paperId)).size,
+      cited: registry.citedPaperIds().length,
+    }),
+    timings,
+    generatedAt: context.now().toISOString(),
+    version: context.version,
+  };
+}
+
+function noAnswerText(evidenceCount: number, modelFailed: boolean): string {
+  if (modelFailed) return "The language model could not write an answer; the evidence it extracted is listed below.";
+  return evidenceCount === 0 ? "No passage among the papers read bears on this question." : "";
+}
+
+/** The papers read, failing the run with one line when there are none. */
+function readPapers(collection: Collection, config: Config, logger: RunContext["logger"]): LoadedPaper[] {
+  const papers = [...collection.papers.values()];
+  if (papers.length === 0) throw new RunError(nothingFoundMessage(config, collection));
+  const counts = gatherCounts(collection);
+  logger.info(`read ${papers.length} paper(s): ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only`);
+  return papers;
+}
+
+function recordsById(papers: readonly LoadedPaper[]): Map<string, PaperRecord> {
+  return new Map(papers.map(({ record }) => [record.id, record]));
+}
+
+function documentsById(papers: readonly LoadedPaper[]): Map<string, LoadedPaper["document"]> {
+  return new Map(papers.map(({ record, document }) => [record.id, document]));
+}
+
+type StageCounts = Pick<Review["methods"]["counts"], "chunks" | "evidence" | "rankedChunks" | "papersQuoted" | "cited">;
+
+function describeMethods(config: Config, collection: Collection, queries: string[], stages: StageCounts): Review["methods"] {
+  const counts = gatherCounts(collection);
+  return {
+    sources: describeSources(config, collection),
+    searches: collection.searches,
+    queries,
+    counts: {
+      found: counts.found,
+      papers: collection.papers.size,
+      fullTextSought: counts.fullTextSought,
+      fullText: counts.fullText,
+      abstractOnly: counts.abstractOnly,
+      unavailable: counts.unavailable,
+      ...stages,
+    },
+    ranking: {
+      chunkSize: config.chunkSize,
+      chunkOverlap: config.chunkOverlap,
+      topK: config.topK,
+      perPaperCap: config.perPaperCap,
+      description: RANKING_DESCRIPTION,
+    },
   };
 }
 

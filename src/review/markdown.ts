@@ -1,7 +1,7 @@
 // Markdown rendering of a Review. Pure: the same Review always renders the same text.
 import { SOURCE_LABELS } from "../config.js";
 import { normaliseWhitespace } from "../fulltext/paper.js";
-import type { Quote, Review, ReviewReference } from "./schema.js";
+import type { Review, ReviewReference } from "./schema.js";
 
 export function renderMarkdown(review: Review): string {
   const referencesByNumber = new Map(review.references.map((reference) => [reference.number, reference]));
@@ -19,6 +19,13 @@ export function renderMarkdown(review: Review): string {
 
 function renderAnswer(review: Review): string {
   const lines = ["## Answer", ""];
+  if (review.mode === "llm") {
+    const prefix = review.status === "insufficient" ? "**Insufficient evidence.** " : "";
+    lines.push(`${prefix}${renderCitedText(review.answer)}`.trim());
+    const confidence = review.confidence ?? "not assessed";
+    lines.push("", `*Confidence: ${confidence}. Written by a language model from the evidence below; every number cites a paper it read.*`);
+    return lines.join("\n");
+  }
   if (review.status === "insufficient") {
     lines.push(
       "**Insufficient evidence.** No passage in the searched sources answers this question well enough to quote as an answer.",
@@ -37,10 +44,43 @@ function renderAnswer(review: Review): string {
   return lines.join("\n");
 }
 
+/** Model-written text: everything escaped except the citation numbers the code put in. */
+function renderCitedText(text: string): string {
+  return text
+    .split(/(\[\d+(?:, \d+)*\])/)
+    .map((part, index) => (index % 2 === 1 ? part : escapeInline(part)))
+    .join("");
+}
+
+type ShownEvidence = Review["evidence"][number] & { citation: number };
+
+function shownEvidence(review: Review): ShownEvidence[] {
+  return review.evidence
+    .filter((item): item is ShownEvidence => item.citation !== null)
+    .sort((a, b) => a.citation - b.citation || b.relevance - a.relevance);
+}
+
+function renderEvidenceFindings(review: Review, referencesByNumber: ReadonlyMap<number, ReviewReference>): string {
+  const items = shownEvidence(review);
+  if (items.length === 0) return "";
+  const lines = ["## Key findings"];
+  for (const [citation, group] of groupBy(items, (item) => item.citation)) {
+    const reference = referencesByNumber.get(citation);
+    lines.push("", `**${escapeInline(shortCitation(reference))}** — ${escapeInline(referenceTitle(reference))}`, "");
+    for (const item of group) {
+      const quote = item.quote ? ` "${escapeInline(item.quote)}"` : "";
+      const section = item.sectionPath.length > 0 ? ` — *${escapeInline(item.sectionPath.join(" › "))}*` : "";
+      lines.push(`- ${escapeInline(item.summary)}${quote} [${citation}]${section}`);
+    }
+  }
+  return lines.join("\n");
+}
+
 function renderFindings(review: Review, referencesByNumber: ReadonlyMap<number, ReviewReference>): string {
+  if (review.mode === "llm") return renderEvidenceFindings(review, referencesByNumber);
   if (review.findings.length === 0) return "";
   const lines = ["## Key findings"];
-  for (const [citation, quotes] of groupByCitation(review.findings)) {
+  for (const [citation, quotes] of groupBy(review.findings, (quote) => quote.citation)) {
     const reference = referencesByNumber.get(citation);
     lines.push("", `**${escapeInline(shortCitation(reference))}** — ${escapeInline(referenceTitle(reference))}`, "");
     for (const quote of quotes) {
@@ -52,9 +92,10 @@ function renderFindings(review: Review, referencesByNumber: ReadonlyMap<number, 
 }
 
 function renderEvidenceTable(review: Review, referencesByNumber: ReadonlyMap<number, ReviewReference>): string {
-  if (review.findings.length === 0) return "";
+  const passages: { citation: number }[] = review.mode === "llm" ? shownEvidence(review) : review.findings;
+  if (passages.length === 0) return "";
   const lines = ["## Evidence table", "", "| Ref | Study | Year | Passages quoted | Read as |", "|---|---|---|---|---|"];
-  for (const [citation, quotes] of groupByCitation(review.findings)) {
+  for (const [citation, quotes] of groupBy(passages, (passage) => passage.citation)) {
     const reference = referencesByNumber.get(citation);
     lines.push(
       `| [${citation}] | ${escapeInline(shortCitation(reference))} | ${reference?.year ?? "n/a"} | ${quotes.length} | ${accessLabel(reference?.access)} |`,
@@ -65,11 +106,16 @@ function renderEvidenceTable(review: Review, referencesByNumber: ReadonlyMap<num
 
 function renderLimitations(review: Review): string {
   const abstractOnly = review.references.filter((reference) => reference.access !== "fulltext").length;
-  const lines = [
-    "## Gaps and limitations",
-    "",
-    "- Extractive mode: sentences were selected by lexical relevance (BM25) to the question; agreement, disagreement and the strength of the evidence were not judged.",
-  ];
+  const lines = ["## Gaps and limitations", ""];
+  if (review.mode === "extractive") {
+    lines.push(
+      "- Extractive mode: sentences were selected by lexical relevance (BM25) to the question; agreement, disagreement and the strength of the evidence were not judged.",
+    );
+  }
+  lines.push(...review.gaps.map((gap) => `- Missing: ${escapeInline(gap)}`));
+  if (review.agent && review.agent.stopReason !== "the evidence was judged sufficient") {
+    lines.push(`- The search stopped because ${escapeInline(review.agent.stopReason)}.`);
+  }
   if (abstractOnly > 0) {
     lines.push(`- ${abstractOnly} of ${review.references.length} cited papers were read from the abstract only.`);
   }
@@ -93,12 +139,25 @@ function renderMethods(review: Review): string {
     lines.push(`  - ${SOURCE_LABELS[search.source]} query \`${search.query.replaceAll("`", "'")}\`: ${outcome}.`);
   }
   lines.push(
-    `- Flow: ${counts.found} record(s) found → ${counts.papers} distinct paper(s) → full text sought for ${counts.fullTextSought} → read ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only, ${counts.unavailable} not accessible → ${counts.rankedChunks} top chunk(s) → ${counts.papersQuoted} paper(s) quoted → ${counts.cited} cited.`,
+    `- Flow: ${counts.found} record(s) found → ${counts.papers} distinct paper(s) → full text sought for ${counts.fullTextSought} → read ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only, ${counts.unavailable} not accessible → ${counts.rankedChunks} top chunk(s) → ${review.mode === "llm" ? `${counts.evidence} evidence item(s) from ${counts.papersQuoted} paper(s)` : `${counts.papersQuoted} paper(s) quoted`} → ${counts.cited} cited.`,
     `- Chunking: ${counts.chunks} chunk(s) of about ${methods.ranking.chunkSize} characters (overlap ${methods.ranking.chunkOverlap}) at sentence boundaries within sections.`,
     `- Ranking: ${methods.ranking.description}; ranked against ${methods.queries.map((query) => `"${escapeInline(normaliseWhitespace(query))}"`).join("; ")}; kept the top ${methods.ranking.topK} chunks with at most ${methods.ranking.perPaperCap} per paper (${counts.rankedChunks} kept).`,
-    `- Mode: extractive (no language model). litreview ${review.version}, ${review.generatedAt}.`,
+    ...renderModelUse(review),
+    `- litreview ${review.version}, ${review.generatedAt}.`,
   );
   return lines.join("\n");
+}
+
+function renderModelUse(review: Review): string[] {
+  const { usage, agent } = review;
+  if (!usage || !agent) return ["- Mode: extractive (no language model)."];
+  const models = usage.fastModel === usage.model ? usage.model : `${usage.model} (fast: ${usage.fastModel})`;
+  const cost = usage.costUsd === null ? "cost unknown (no price for this model)" : `cost $${usage.costUsd.toFixed(4)}`;
+  const planned = agent.plannedByModel ? "planned by the model" : "from the question's own words (the model gave no plan)";
+  return [
+    `- Language model: ${escapeInline(models)} at \`${usage.baseUrl}\`; ${usage.calls} call(s) (${usage.cachedCalls} more from cache), ${usage.promptTokens + usage.completionTokens} tokens, ${cost}.`,
+    `- Agent: ${agent.iterations} round(s), ${agent.plannedQueries} quer${agent.plannedQueries === 1 ? "y" : "ies"} ${planned}; ${agent.passagesJudged} passage(s) judged, ${agent.passagesDeclined} declined as irrelevant, ${agent.quotesRejected} quote(s) not found in their passage; stopped because ${escapeInline(agent.stopReason)}.`,
+  ];
 }
 
 function renderReferences(references: ReviewReference[]): string {
@@ -172,16 +231,15 @@ function accessLabel(access: ReviewReference["access"] | undefined): string {
   return "Not accessible";
 }
 
-function groupByCitation(quotes: Quote[]): Map<number, Quote[]> {
-  const groups = new Map<number, Quote[]>();
-  for (const quote of [...quotes].sort((a, b) => a.citation - b.citation)) {
-    const group = groups.get(quote.citation) ?? [];
-    group.push(quote);
-    groups.set(quote.citation, group);
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of [...items].sort((a, b) => keyOf(a) - keyOf(b))) {
+    const group = groups.get(keyOf(item)) ?? [];
+    group.push(item);
+    groups.set(keyOf(item), group);
   }
   return groups;
 }
-
 
 /**
  * Quoted source text must not be read as Markdown, and bracketed numbers inside it ("[12]" from the

@@ -49,17 +49,74 @@ export const QuoteSchema = z
   })
   .strict();
 
+export const EvidenceItemSchema = z
+  .object({
+    key: z.string(),
+    citation: z.int().min(1).nullable(),
+    paperId: z.string(),
+    chunkId: z.string(),
+    sectionPath: z.array(z.string()),
+    relevance: z.int().min(0).max(10),
+    summary: z.string(),
+    /** Verbatim from the passage (checked), or null when the model's quote was not in it. */
+    quote: z.string().nullable(),
+  })
+  .strict();
+
+const TokenCountsSchema = {
+  calls: z.int().min(0),
+  promptTokens: z.int().min(0),
+  completionTokens: z.int().min(0),
+  /** US dollars; null when a model's price is unknown. */
+  costUsd: z.number().min(0).nullable(),
+};
+
+export const UsageSchema = z
+  .object({
+    ...TokenCountsSchema,
+    cachedCalls: z.int().min(0),
+    baseUrl: z.string(),
+    model: z.string(),
+    fastModel: z.string(),
+    byStep: z.record(z.string(), z.object(TokenCountsSchema).strict()),
+  })
+  .strict();
+
+export const AgentSummarySchema = z
+  .object({
+    iterations: z.int().min(0),
+    stopReason: z.string(),
+    /** Whether the queries were planned by the model (false: the question's own words). */
+    plannedByModel: z.boolean(),
+    plannedQueries: z.int().min(0),
+    passagesJudged: z.int().min(0),
+    passagesDeclined: z.int().min(0),
+    quotesRejected: z.int().min(0),
+    /** Evidence keys the answer cited that were never given (removed). */
+    unknownCitations: z.int().min(0),
+  })
+  .strict();
+
 export const ReviewSchema = z
   .object({
     schemaVersion: z.literal(REVIEW_SCHEMA_VERSION),
     question: z.string(),
     status: z.enum(["answered", "insufficient"]),
-    mode: z.enum(["extractive"]),
+    /** extractive: quoted passages, no language model; llm: written by a language model from checked evidence. */
+    mode: z.enum(["extractive", "llm"]),
     /** The short answer as plain text with [n] citations. */
     answer: z.string(),
+    /** The model's judgement of the evidence behind the answer (llm mode only). */
+    confidence: z.enum(["high", "medium", "low"]).nullable(),
     answerQuotes: z.array(QuoteSchema),
     findings: z.array(QuoteSchema),
+    /** What the evidence step kept (llm mode only), with the reference number of those shown in the review. */
+    evidence: z.array(EvidenceItemSchema),
+    /** What the evidence was judged to be missing. */
+    gaps: z.array(z.string()),
     references: z.array(ReferenceSchema),
+    usage: UsageSchema.nullable(),
+    agent: AgentSummarySchema.nullable(),
     methods: z
       .object({
         sources: z.array(
@@ -98,6 +155,7 @@ export const ReviewSchema = z
             abstractOnly: z.int().min(0),
             unavailable: z.int().min(0),
             chunks: z.int().min(0),
+            evidence: z.int().min(0),
             rankedChunks: z.int().min(0),
             papersQuoted: z.int().min(0),
             cited: z.int().min(0),
