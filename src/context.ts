@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Config } from "./config.js";
 import type { Logger } from "./log.js";
+import type { Progress } from "./progress.js";
 import type { SourceContext } from "./sources/context.js";
 
 export interface RunContext {
@@ -10,6 +11,8 @@ export interface RunContext {
   logger: Logger;
   /** The scholarly APIs, over the process's one HTTP client. */
   sources: SourceContext;
+  /** Where the run's steps are reported (a live status line, or log lines). */
+  progress: Progress;
   version: string;
   /** Injected so tests can pin the date that appears in a review. */
   now: () => Date;

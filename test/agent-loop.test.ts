@@ -3,6 +3,7 @@ import { runAgent } from "../src/agent/agent.js";
 import { resolveConfig, type ConfigInput } from "../src/config.js";
 import type { RunContext } from "../src/context.js";
 import { Budget } from "../src/llm/budget.js";
+import { logProgress } from "../src/progress.js";
 import { stubLlm } from "./helpers/stub-llm.js";
 import { testSourceContext } from "./helpers/sources.js";
 
@@ -11,7 +12,7 @@ const QUESTION = "What determines lysis time in bacteriophage lambda?";
 function runContext(flags: ConfigInput): RunContext {
   const config = resolveConfig({ flags: { library: ["fixtures/jats"], sources: [], ...flags }, env: {}, cwd: "/nonexistent" });
   const { context: sources, log } = testSourceContext({});
-  return { config, logger: sources.logger, sources, version: "0.0.0-test", now: () => new Date("2026-11-27T00:00:00Z"), ...{ log } };
+  return { config, logger: sources.logger, sources, progress: logProgress(log.logger), version: "0.0.0-test", now: () => new Date("2026-11-27T00:00:00Z") };
 }
 
 const lysisPlan = { queries: [{ must: [{ term: "lysis time", synonyms: ["lysis timing"] }], should: [{ term: "holin", weight: 0.8 }], yearFrom: null, yearTo: null }] };

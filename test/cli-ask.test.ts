@@ -98,7 +98,7 @@ describe("litreview ask: bad input ends with one line and the right exit code", 
   });
 
   it("reports a missing library path with exit code 2", async () => {
-    const result = await runCli(["ask", LACE_PLANT, "--library", "no/such/dir", "--sources", "none"]);
+    const result = await runCli(["ask", LACE_PLANT, "--library", "no/such/dir", "--sources", "none", "--no-llm"]);
     expect(result.code).toBe(2);
     expectOneLineError(result.stderr, /library path not found: no\/such\/dir/);
   });

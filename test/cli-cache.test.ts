@@ -33,8 +33,9 @@ describe("litreview cache", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`cache: ${dir}`);
     expect(text.stdout).toMatch(/entries: 1 \(\d+\.\d KB\)/);
+    expect(text.stdout).toContain("\n  llm: 0 (0 B)\n");
     const json = await runCli(["cache", "info", "--json"], { env: { LITREVIEW_CACHE_DIR: dir } });
-    expect(JSON.parse(json.stdout)).toMatchObject({ dir, entries: 1, byKind: { search: { entries: 1 }, fulltext: { entries: 0 } } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ dir, entries: 1, byKind: { search: { entries: 1 }, fulltext: { entries: 0 }, llm: { entries: 0 } } });
   });
 
   it("clears entries older than a given age, then all of them", async () => {

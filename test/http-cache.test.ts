@@ -142,6 +142,7 @@ describe("cacheInfo and clearCache", () => {
         search: { entries: 1, bytes: sizes.search },
         metadata: { entries: 1, bytes: sizes.metadata },
         fulltext: { entries: 2, bytes: 2 * sizes.fulltext },
+        llm: { entries: 0, bytes: 0 },
       },
     });
 

@@ -13,6 +13,7 @@ import { assessEvidence, type Assessment } from "./assess.js";
 import { extractEvidence, type EvidenceStats } from "./evidence.js";
 import {
   activeSources,
+  gatherCounts,
   readInto,
   reportFailedSearches,
   screenRecords,
@@ -70,6 +71,20 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
   let plannedByModel = false;
   let stopReason = `--max-iterations ${config.maxIterations} reached`;
   let iterations = 0;
+  const report = (message: string, round: number) => {
+    const counts = gatherCounts(collection);
+    const usage = llm.usage();
+    context.progress.step(message, {
+      round,
+      found: counts.found,
+      papers: collection.papers.size,
+      fullText: counts.fullText,
+      evidence: evidence.length,
+      llmCalls: usage.calls,
+      tokens: usage.promptTokens + usage.completionTokens,
+      costUsd: usage.costUsd,
+    });
+  };
 
   for (let iteration = 1; iteration <= config.maxIterations; iteration += 1) {
     const spent = budget.exhausted();
@@ -84,7 +99,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
         : await planQueries(question, llm, { count: round.queries, missing: assessment?.missing ?? [], previous: plans.flat() });
     plannedByModel ||= plan.fromModel;
     plans.push(plan.queries);
-    logger.info(`round ${iteration}: ${plan.queries.length} planned quer${plan.queries.length === 1 ? "y" : "ies"} × ${names.length} source(s)`);
+    report(`round ${iteration}: ${plan.queries.length} planned quer${plan.queries.length === 1 ? "y" : "ies"} × ${names.length} source(s)`, iteration);
 
     const toSend: SourceQuery[] = [];
     for (const query of plan.queries) {
@@ -120,7 +135,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
     const extracted = await extractEvidence(question, ranking.ranked, titles, llm, { firstKey: evidence.length + 1 });
     evidence.push(...extracted.evidence);
     addStats(stats, extracted.stats);
-    logger.info(`round ${iteration}: ${read.length} new paper(s), ${ranking.ranked.length} passage(s) judged, ${extracted.evidence.length} kept as evidence`);
+    report(`round ${iteration}: ${read.length} new paper(s), ${ranking.ranked.length} passage(s) judged, ${extracted.evidence.length} kept as evidence`, iteration);
 
     const afterEvidence = budget.exhausted();
     if (afterEvidence) {

@@ -162,7 +162,7 @@ export async function gatherByKeywords(question: string, config: Config, sources
     logs.push(...(await searchInto(collection, broad.map(({ source }) => ({ source, query: renderKeywordQuery(source, terms, "any") })), config.searchLimit, sources)));
   }
   reportFailedSearches(collection, logs, config, sources.logger);
-  const candidates = screenRecords(question, unreadCandidates(collection));
+  const candidates = screenRecords(question, unreadCandidates(collection)).slice(0, config.maxPapers ?? Number.POSITIVE_INFINITY);
   if (candidates.length > 0) {
     sources.logger.info(`found ${candidates.length} paper(s) online; reading the best ${Math.min(config.fetchLimit, candidates.length)} in full where open access allows`);
   }

@@ -12,7 +12,18 @@ export function addPipelineOptions(command: Command): Command {
     .option("--library <path>", "a directory or file of papers to search (repeatable)", collect)
     .option("--sources <list>", "scholarly APIs to search: europepmc,pubmed,openalex,arxiv or none (default europepmc,pubmed, plus openalex when OPENALEX_API_KEY is set)")
     .option("--search-limit <n>", "records taken from each query to each source (default 40)")
-    .option("--fetch-limit <n>", "best candidates whose open-access full text is sought (default 12)")
+    .option("--fetch-limit <n>", "best candidates whose open-access full text is sought per round (default 12)")
+    .addOption(new Option("--depth <depth>", "presets for rounds, search and fetch limits, top-k (default standard)").choices(["quick", "standard", "deep"]))
+    .option("--base-url <url>", "OpenAI-compatible server (OPENAI_BASE_URL; key from OPENAI_API_KEY)")
+    .option("--model <name>", "the model that plans, judges and writes (LITREVIEW_MODEL)")
+    .option("--fast-model <name>", "a cheaper model for the many per-passage evidence calls (default: --model)")
+    .option("--ollama-url <url>", "where to look for a local model server when none is configured (default http://127.0.0.1:11434/v1)")
+    .option("--llm-concurrency <n>", "LLM calls in flight at once (default 6)")
+    .option("--max-iterations <n>", "search rounds at most (default 3 at standard depth)")
+    .option("--max-cost <usd>", "stop gathering once the LLM calls have cost this many US dollars")
+    .option("--max-llm-calls <n>", "stop gathering after this many LLM requests")
+    .option("--max-papers <n>", "read at most this many papers")
+    .option("--time-limit <seconds>", "stop gathering after this long and answer from what was found")
     .option("--no-llm", "write an extractive review from quoted passages, without a language model")
     .option("--top-k <n>", "chunks kept after ranking (default 30)")
     .option("--per-paper-cap <n>", "at most this many top chunks from one paper (default 3)")
@@ -92,6 +103,17 @@ const FLAG_SETTINGS: ConfigKey[] = [
   "sources",
   "searchLimit",
   "fetchLimit",
+  "depth",
+  "baseUrl",
+  "model",
+  "fastModel",
+  "ollamaUrl",
+  "llmConcurrency",
+  "maxIterations",
+  "maxCost",
+  "maxLlmCalls",
+  "maxPapers",
+  "timeLimit",
   ...NETWORK_SETTINGS,
 ];
 

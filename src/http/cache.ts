@@ -10,23 +10,28 @@
 // What is cached: 2xx responses for their kind's TTL, and 404/410 (a final "not there") for at most
 // a day, since a paper that has no open full text today may get one. Retryable failures (429, 5xx,
 // network errors) never are. Expired entries stay on disk: offline mode serves them (marked stale).
+// The LLM client stores its validated answers here too, under the kind "llm".
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Logger } from "../log.js";
 
-export const CACHE_KINDS = ["search", "metadata", "fulltext"] as const;
-export type CacheKind = (typeof CACHE_KINDS)[number];
+export const CACHE_KINDS = ["search", "metadata", "fulltext", "llm"] as const;
+/** What an entry holds: an HTTP response by kind, or a validated LLM answer (src/llm/client.ts). */
+export type CacheEntryKind = (typeof CACHE_KINDS)[number];
+/** The kinds of HTTP response the HTTP client fetches. */
+export type CacheKind = Exclude<CacheEntryKind, "llm">;
 
 /** default: read and write; no-cache: neither; offline: read only, any age, and never the network. */
 export type CacheMode = "default" | "no-cache" | "offline";
 
 const DAY_MS = 86_400_000;
-export const DEFAULT_CACHE_TTL_MS: Readonly<Record<CacheKind, number>> = {
+export const DEFAULT_CACHE_TTL_MS: Readonly<Record<CacheEntryKind, number>> = {
   search: DAY_MS,
   metadata: 7 * DAY_MS,
   fulltext: 90 * DAY_MS,
+  llm: 90 * DAY_MS,
 };
 export const DEFAULT_NOT_FOUND_TTL_MS = DAY_MS;
 
@@ -40,7 +45,7 @@ const TEMP_FILE_GRACE_MS = 10 * 60_000;
 
 /** What identifies a request in the cache. `url` must already be free of keys and contact addresses. */
 export interface CacheRequest {
-  kind: CacheKind;
+  kind: CacheEntryKind;
   method: string;
   url: string;
   accept?: string;
@@ -65,7 +70,7 @@ export interface CacheLookup {
 export interface DiskCacheOptions {
   dir: string;
   logger: Logger;
-  ttlMs?: Partial<Record<CacheKind, number>>;
+  ttlMs?: Partial<Record<CacheEntryKind, number>>;
   /** Longest time a 404/410 is trusted (still at most the kind's TTL). */
   notFoundTtlMs?: number;
   /** Clock in epoch milliseconds; injected by tests. */
@@ -89,7 +94,7 @@ const sha256 = (data: string | Buffer) => createHash("sha256").update(data).dige
 export class DiskCache {
   readonly #dir: string;
   readonly #logger: Logger;
-  readonly #ttlMs: Record<CacheKind, number>;
+  readonly #ttlMs: Record<CacheEntryKind, number>;
   readonly #notFoundTtlMs: number;
   readonly #now: () => number;
 
@@ -155,7 +160,7 @@ export class DiskCache {
     }
   }
 
-  #ttlFor(kind: CacheKind, status: number): number {
+  #ttlFor(kind: CacheEntryKind, status: number): number {
     const ttl = this.#ttlMs[kind];
     return status >= 200 && status < 300 ? ttl : Math.min(ttl, this.#notFoundTtlMs);
   }
@@ -188,12 +193,12 @@ function parseEntry(data: Buffer): CachedResponse | string {
 export interface CacheInfo {
   entries: number;
   bytes: number;
-  byKind: Record<CacheKind, { entries: number; bytes: number }>;
+  byKind: Record<CacheEntryKind, { entries: number; bytes: number }>;
 }
 
 interface CacheFile {
   path: string;
-  kind: CacheKind;
+  kind: CacheEntryKind;
   temporary: boolean;
   bytes: number;
   modifiedMs: number;
@@ -226,7 +231,7 @@ export async function cacheInfo(dir: string): Promise<CacheInfo> {
   const info: CacheInfo = {
     entries: 0,
     bytes: 0,
-    byKind: { search: { entries: 0, bytes: 0 }, metadata: { entries: 0, bytes: 0 }, fulltext: { entries: 0, bytes: 0 } },
+    byKind: Object.fromEntries(CACHE_KINDS.map((kind) => [kind, { entries: 0, bytes: 0 }])) as CacheInfo["byKind"],
   };
   for (const file of await listCacheFiles(dir)) {
     if (file.temporary) continue;

@@ -27,6 +27,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
         HOME: process.env.HOME,
         XDG_CONFIG_HOME: "/nonexistent-litreview-test-config",
         NODE_OPTIONS: `--import ${NETWORK_GUARD}`,
+        // A closed local port, so no test finds a real local model server (Ollama) by accident.
+        LITREVIEW_OLLAMA_URL: "http://127.0.0.1:9/v1",
         ...options.env,
       },
       stdio: ["pipe", "pipe", "pipe"],
