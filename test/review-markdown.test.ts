@@ -127,3 +127,25 @@ describe("renderMarkdown", () => {
     expect(markdown).toContain("The closest passages found");
   });
 });
+
+describe("renderMarkdown in llm mode", () => {
+  it("escapes the model's text but keeps the citation numbers the code put in, with their spacing", () => {
+    const review: Review = {
+      ...sampleReview(),
+      mode: "llm",
+      answer: "Mitochondria *change* shape [1]. They [also] move [1, 2].",
+      confidence: "medium",
+      evidence: [
+        { key: "E1", citation: 1, paperId: "pmid:1", chunkId: "pmid:1#0:0", sectionPath: ["Results"], relevance: 8, summary: "Mitochondria change.", quote: "Mitochondria change during PCD." },
+        { key: "E2", citation: 2, paperId: "local:notes.md", chunkId: "local:notes.md#0:0", sectionPath: [], relevance: 5, summary: "Cells die.", quote: null },
+        { key: "E3", citation: null, paperId: "pmid:1", chunkId: "pmid:1#1:0", sectionPath: [], relevance: 3, summary: "Not shown.", quote: null },
+      ],
+    };
+    const markdown = renderMarkdown(review);
+    expect(markdown).toContain("Mitochondria \\*change\\* shape [1]. They \\[also\\] move [1, 2].");
+    expect(markdown).toContain("*Confidence: medium.");
+    expect(markdown).toContain('- Mitochondria change. "Mitochondria change during PCD." [1] — *Results*');
+    expect(markdown).toContain("- Cells die. [2]");
+    expect(markdown).not.toContain("Not shown.");
+  });
+});

@@ -127,7 +127,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
     }
 
     hypotheses ??= await writeHypotheses(question, llm);
-    rankingQueries = [question, ...plans.flat().map(queryText), ...hypotheses];
+    rankingQueries = [...new Set([question, ...plans.flat().map(queryText), ...hypotheses])];
     const titles = paperTitles(collection);
     const unjudged = [...chunks.values()].filter((chunk) => !judged.has(chunk.id));
     const ranking = rankChunks(unjudged, titles, rankingQueries, { topK: config.topK, perPaperCap: config.perPaperCap });

@@ -48,7 +48,7 @@ function renderAnswer(review: Review): string {
 function renderCitedText(text: string): string {
   return text
     .split(/(\[\d+(?:, \d+)*\])/)
-    .map((part, index) => (index % 2 === 1 ? part : escapeInline(part)))
+    .map((part, index) => (index % 2 === 1 ? part : `${/^\s/.test(part) ? " " : ""}${escapeInline(part)}${/\S\s+$/.test(part) ? " " : ""}`))
     .join("");
 }
 
