@@ -66,7 +66,8 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
   const sentQueries = new Set<string>();
   const stats: EvidenceStats = { judged: 0, declined: 0, failed: 0, quotesRejected: 0, merged: 0 };
   let rankingQueries: string[] = [question];
-  let hypotheses: string[] | undefined;
+  // Hypothetical answers depend on the question alone: ask for them while the first round searches and reads.
+  const hypothesesPending = budget.exhausted() === undefined ? writeHypotheses(question, llm) : Promise.resolve([]);
   let assessment: Assessment | undefined;
   let plannedByModel = false;
   let stopReason = `--max-iterations ${config.maxIterations} reached`;
@@ -126,7 +127,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
       break;
     }
 
-    hypotheses ??= await writeHypotheses(question, llm);
+    const hypotheses = await hypothesesPending;
     rankingQueries = [...new Set([question, ...plans.flat().map(queryText), ...hypotheses])];
     const titles = paperTitles(collection);
     const unjudged = [...chunks.values()].filter((chunk) => !judged.has(chunk.id));
