@@ -59,11 +59,11 @@ describe("the agent loop", () => {
   });
 
   it("stops gathering when the LLM call budget is spent, and says so", async () => {
-    const budget = new Budget({ maxLlmCalls: 6 });
+    const budget = new Budget({ maxLlmCalls: 8 });
     const llm = stubLlm({ search_plan: () => lysisPlan, hypothetical_answers: () => hypotheses, passage_evidence: judgePassage, evidence_assessment: () => ({ sufficient: false, missing: [], followCitations: false, queries: [] }) }, budget);
     const outcome = await runAgent(QUESTION, runContext({ maxIterations: 5, topK: 10 }), llm, budget);
     expect(llm.requests).toHaveLength(6);
-    expect(outcome.stopReason).toBe("the LLM call budget (--max-llm-calls 6) is spent");
+    expect(outcome.stopReason).toBe("the LLM call budget (--max-llm-calls 8) is spent");
     expect(outcome.iterations).toBe(1);
   });
 

@@ -108,10 +108,14 @@ describe("litreview ask with a language model", () => {
     const llm = await fakeLlm();
     const result = await runCli(["ask", QUESTION, ...LIBRARY, "--format", "json", "--max-llm-calls", "5"], { env: env(llm.baseUrl) });
     expect(result.code).toBe(0);
-    expect(llm.completions()).toHaveLength(5);
+    const completions = llm.completions();
+    expect(completions.length).toBeLessThanOrEqual(5);
     const review = JSON.parse(result.stdout) as LlmReview;
     expect(review.agent.stopReason).toBe("the LLM call budget (--max-llm-calls 5) is spent");
-    expect(review.usage.calls).toBe(5);
+    expect(review.usage.calls).toBe(completions.length);
+    // Two calls were held back while gathering, so the answer was still written.
+    expect(completions.at(-1)?.body.response_format?.json_schema?.name).toBe("cited_answer");
+    expect(review.status).toBe("answered");
     expect(result.stdout).not.toContain("[E");
   });
 

@@ -2,11 +2,19 @@ import { describe, expect, it } from "vitest";
 import { Budget } from "../src/llm/budget.js";
 
 describe("Budget", () => {
-  it("allows calls until the call budget is spent, and says which budget ended", () => {
-    const budget = new Budget({ maxLlmCalls: 2 });
-    expect([budget.tryReserveCall(), budget.tryReserveCall(), budget.tryReserveCall()]).toEqual([true, true, false]);
-    expect(budget.calls).toBe(2);
-    expect(budget.exhausted()).toBe("the LLM call budget (--max-llm-calls 2) is spent");
+  it("holds two calls back while gathering so the answer can still be written, and never exceeds the limit", () => {
+    const budget = new Budget({ maxLlmCalls: 5 });
+    const reserve = () => budget.tryReserveCall();
+    expect([reserve(), reserve(), reserve(), reserve()]).toEqual([true, true, true, false]);
+    expect(budget.exhausted()).toBe("the LLM call budget (--max-llm-calls 5) is spent");
+    budget.startAnswering();
+    expect([reserve(), reserve(), reserve()]).toEqual([true, true, false]);
+    expect(budget.calls).toBe(5);
+  });
+
+  it("with a budget of one call, spends it on gathering", () => {
+    const budget = new Budget({ maxLlmCalls: 1 });
+    expect([budget.tryReserveCall(), budget.tryReserveCall()]).toEqual([true, false]);
   });
 
   it("stops at the cost limit and at the time limit", () => {
@@ -22,6 +30,8 @@ describe("Budget", () => {
     expect(byTime.exhausted()).toBeUndefined();
     clock += 30_000;
     expect(byTime.exhausted()).toBe("the time limit (--time-limit 30 s) is reached");
+    byTime.startAnswering();
+    expect(byTime.tryReserveCall()).toBe(true);
   });
 
   it("counts papers against --max-papers", () => {

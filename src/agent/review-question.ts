@@ -108,6 +108,7 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
   const papers = readPapers(outcome.collection, config, logger);
   const titles = new Map(papers.map(({ record }) => [record.id, record.title]));
   const byRelevance = [...outcome.evidence].sort((a, b) => b.relevance - a.relevance);
+  model.budget.startAnswering();
   const draft = byRelevance.length > 0 ? await timed("answer", () => writeAnswer(question, byRelevance.slice(0, ANSWER_EVIDENCE_LIMIT), titles, model.llm)) : undefined;
 
   const registry = new CitationRegistry();

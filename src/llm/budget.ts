@@ -8,6 +8,12 @@ export interface BudgetLimits {
   timeLimitMs?: number;
 }
 
+/**
+ * LLM calls held back while gathering so the answer can still be written (one call and one repair
+ * round) when the call budget runs out.
+ */
+const ANSWER_RESERVE_CALLS = 2;
+
 export class Budget {
   readonly limits: Readonly<BudgetLimits>;
   readonly #now: () => number;
@@ -15,6 +21,7 @@ export class Budget {
   #calls = 0;
   #costUsd = 0;
   #papers = 0;
+  #answering = false;
 
   constructor(limits: BudgetLimits, now: () => number = () => performance.now()) {
     this.limits = { ...limits };
@@ -46,12 +53,25 @@ export class Budget {
     return this.#now() - this.#startedAt;
   }
 
-  /** Why the run must stop gathering, or undefined while everything is within its limit. */
+  /**
+   * Gathering is over: the calls held back for the answer become available, and the time limit (a
+   * limit on gathering) no longer stops calls. The call and cost limits still do.
+   */
+  startAnswering(): void {
+    this.#answering = true;
+  }
+
+  /** Why the run must stop (gathering, or after startAnswering any call), or undefined while within every limit. */
   exhausted(): string | undefined {
     const { maxLlmCalls, maxCostUsd, timeLimitMs } = this.limits;
-    if (maxLlmCalls !== undefined && this.#calls >= maxLlmCalls) return `the LLM call budget (--max-llm-calls ${maxLlmCalls}) is spent`;
+    if (maxLlmCalls !== undefined) {
+      const reserve = this.#answering ? 0 : Math.min(ANSWER_RESERVE_CALLS, maxLlmCalls - 1);
+      if (this.#calls >= maxLlmCalls - reserve) return `the LLM call budget (--max-llm-calls ${maxLlmCalls}) is spent`;
+    }
     if (maxCostUsd !== undefined && this.#costUsd >= maxCostUsd) return `the cost budget (--max-cost ${maxCostUsd}) is spent`;
-    if (timeLimitMs !== undefined && this.elapsedMs() >= timeLimitMs) return `the time limit (--time-limit ${Math.round(timeLimitMs / 1000)} s) is reached`;
+    if (!this.#answering && timeLimitMs !== undefined && this.elapsedMs() >= timeLimitMs) {
+      return `the time limit (--time-limit ${Math.round(timeLimitMs / 1000)} s) is reached`;
+    }
     return undefined;
   }
 
