@@ -176,28 +176,42 @@ function describeRanking({ bm25, ranking }: ChunkRankingOptions): string {
   );
 }
 
-/**
- * Ranks chunks for the queries over three fields: the paper's title, the section heading path and
- * the chunk text. Returns the top `topK` chunks, at most `perPaperCap` from one paper.
- */
-export function rankChunks(
+/** Chunks indexed once for ranking, possibly many times (rounds of an agent). */
+export interface ChunkIndex {
+  index: SearchIndex;
+  byId: ReadonlyMap<string, Chunk>;
+}
+
+/** The chunks indexed over three fields: the paper's title, the section heading path and the chunk text. */
+export function buildChunkIndex(
   chunks: readonly Chunk[],
   titlesByPaperId: ReadonlyMap<string, string>,
-  queries: readonly string[],
-  options: Partial<ChunkRankingOptions> = {},
-): ChunkRanking {
-  const settings = { ...DEFAULT_CHUNK_RANKING_OPTIONS, ...options };
+  bm25: Bm25Options = DEFAULT_CHUNK_RANKING_OPTIONS.bm25,
+): ChunkIndex {
   const index = buildIndex(
     chunks.map((chunk) => ({
       id: chunk.id,
       fields: { title: titlesByPaperId.get(chunk.paperId) ?? "", heading: chunk.sectionPath.join(" "), text: chunk.text },
     })),
-    settings.bm25,
+    bm25,
   );
-  const byId = new Map(chunks.map((chunk) => [chunk.id, chunk]));
-  // Deep enough that the per-paper cap can still fill topK from the fused list.
-  const depth = Math.max(settings.ranking.depth, settings.topK * settings.perPaperCap);
-  const fused = rankWithQueries(index, queries, { ...settings.ranking, depth, limit: Number.POSITIVE_INFINITY });
+  return { index, byId: new Map(chunks.map((chunk) => [chunk.id, chunk])) };
+}
+
+/**
+ * The top `topK` chunks of an index for the queries, at most `perPaperCap` from one paper, leaving
+ * out the `exclude`d ones (chunks an earlier round already used).
+ */
+export function rankIndexedChunks(
+  { index, byId }: ChunkIndex,
+  queries: readonly string[],
+  options: Partial<Omit<ChunkRankingOptions, "bm25">> & { exclude?: ReadonlySet<string> } = {},
+): ChunkRanking {
+  const settings = { ...DEFAULT_CHUNK_RANKING_OPTIONS, ...options };
+  const exclude = options.exclude ?? new Set<string>();
+  // Deep enough that the per-paper cap can still fill topK from the fused list, past the excluded chunks.
+  const depth = Math.max(settings.ranking.depth, settings.topK * settings.perPaperCap) + exclude.size;
+  const fused = rankWithQueries(index, queries, { ...settings.ranking, depth, limit: Number.POSITIVE_INFINITY }).filter((hit) => !exclude.has(hit.id));
   const capped = capPerGroup(fused, (hit) => byId.get(hit.id)?.paperId ?? hit.id, settings.perPaperCap, settings.topK);
   const ranked: RankedChunk[] = [];
   for (const hit of capped) {
@@ -205,4 +219,14 @@ export function rankChunks(
     if (chunk) ranked.push({ chunk, score: hit.score, rank: hit.rank });
   }
   return { ranked, idf: (term) => index.idf(term) };
+}
+
+/** Index the chunks and rank them once (see buildChunkIndex and rankIndexedChunks). */
+export function rankChunks(
+  chunks: readonly Chunk[],
+  titlesByPaperId: ReadonlyMap<string, string>,
+  queries: readonly string[],
+  options: Partial<ChunkRankingOptions> = {},
+): ChunkRanking {
+  return rankIndexedChunks(buildChunkIndex(chunks, titlesByPaperId, options.bm25), queries, options);
 }
