@@ -131,13 +131,15 @@ export const SETTING_NAMES: Record<ConfigKey, { flag: string; env: string }> = {
 const CONFIG_KEYS = Object.keys(SETTING_NAMES) as ConfigKey[];
 export const CONFIG_FILE_NAME = "litreview.config.json";
 
-export type ConfigOrigin = { kind: "flag" } | { kind: "env" } | { kind: "file"; path: string } | { kind: "default" };
+export type ConfigOrigin = { kind: "flag" } | { kind: "env" } | { kind: "file"; path: string } | { kind: "item"; where: string } | { kind: "default" };
 
 export interface ConfigSources {
   /** Values given on the command line (only those the user actually typed). */
   flags: ConfigInput;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Settings of one item of a batch, over the flags; `where` names the item in messages ("questions.jsonl line 3"). */
+  item?: { settings: ConfigInput; where: string };
 }
 
 /** The config files that apply, lowest precedence first. */
@@ -170,6 +172,7 @@ export function resolveConfig(sources: ConfigSources): Config {
   }
   apply(readEnvironment(sources.env), { kind: "env" });
   apply(sources.flags, { kind: "flag" });
+  if (sources.item) apply(sources.item.settings, { kind: "item", where: sources.item.where });
   applyDepthPreset(merged);
 
   const parsed = ConfigSchema.safeParse(merged);
@@ -209,7 +212,9 @@ function describeInvalidSetting(key: ConfigKey, value: unknown, origin: ConfigOr
         ? names.env
         : origin.kind === "file"
           ? `"${key}" in ${origin.path}`
-          : key;
+          : origin.kind === "item"
+            ? `"${key}" in ${origin.where}`
+            : key;
   const allowed = ConfigSchema.shape[key].description;
   const shown = JSON.stringify(value) ?? String(value);
   const crossField = detail && /must be/.test(detail) ? ` (${detail})` : "";

@@ -16,6 +16,8 @@ export interface RunContext {
   version: string;
   /** Injected so tests can pin the date that appears in a review. */
   now: () => Date;
+  /** Aborted when the user interrupts (SIGINT/SIGTERM): the run stops between stages and cancels its requests. */
+  signal?: AbortSignal;
 }
 
 /** The package version, read from package.json next to dist/. */

@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { z } from "zod";
 import type { CacheMode } from "../src/http/cache.js";
 import { Budget } from "../src/llm/budget.js";
-import { createLlmClient, type LlmClientOptions } from "../src/llm/client.js";
+import { createLlmClient, createLlmPool, type LlmClientOptions } from "../src/llm/client.js";
 import { strictJsonSchema } from "../src/llm/output.js";
 import type { LlmClient, LlmRequest } from "../src/llm/types.js";
 import { bySchema, fakeTokens, type FakeLlmOptions, startFakeLlm } from "./helpers/fake-llm.js";
@@ -359,6 +359,8 @@ describe("retries and failures", () => {
 describe("budget and concurrency", () => {
   it("sends no request once the call budget is spent", async () => {
     const budget = new Budget({ maxLlmCalls: 3 });
+    // Answering: no calls are held back for the answer (see Budget), so the whole limit is usable.
+    budget.startAnswering();
     const { llm, client } = await setup(() => ({ json: GOOD }), { budget });
     for (const question of ["one?", "two?", "three?"]) expect(await ask(client, { user: question })).toMatchObject({ ok: true });
     expect(await ask(client, { user: "four?" })).toEqual({
@@ -371,6 +373,7 @@ describe("budget and concurrency", () => {
 
   it("counts every retry against the budget", async () => {
     const budget = new Budget({ maxLlmCalls: 2 });
+    budget.startAnswering();
     const { llm, client } = await setup(() => ({ status: 503 }), { budget });
     expect(await ask(client)).toMatchObject({ ok: false, reason: "budget" });
     expect(llm.completions()).toHaveLength(2);
@@ -384,6 +387,34 @@ describe("budget and concurrency", () => {
     expect(results.every((result) => result.ok)).toBe(true);
     expect(llm.completions()).toHaveLength(6);
     expect(llm.maxInFlight).toBe(2);
+  });
+
+  it("gives each question of a pool its own budget and usage, under one concurrency limit", async () => {
+    const llm = await startFakeLlm({ reply: () => ({ json: GOOD, delayMs: 100 }) });
+    onTestFinished(() => llm.close());
+    const pool = createLlmPool({
+      main: { baseUrl: llm.baseUrl, model: "fake-model" },
+      fast: { baseUrl: llm.baseUrl, model: "fake-fast" },
+      logger: capturedLogger().logger,
+      concurrency: 2,
+      prices: {},
+    });
+    const firstBudget = new Budget({ maxLlmCalls: 3 });
+    firstBudget.startAnswering();
+    const first = pool.client(firstBudget);
+    const second = pool.client(new Budget({}));
+    const results = await Promise.all([
+      ...Array.from({ length: 4 }, (_, index) => ask(first, { user: `first ${index}?` })),
+      ...Array.from({ length: 4 }, (_, index) => ask(second, { user: `second ${index}?` })),
+    ]);
+    // Two questions at once still send at most two requests at once.
+    expect(llm.maxInFlight).toBe(2);
+    // The first question's budget stopped its fourth call; the second question was not charged for it.
+    expect(results.filter((result) => !result.ok)).toEqual([{ ok: false, reason: "budget", message: "the LLM call budget (--max-llm-calls 3) is spent" }]);
+    expect(firstBudget.calls).toBe(3);
+    expect(first.usage().calls).toBe(3);
+    expect(second.usage().calls).toBe(4);
+    expect(llm.completions()).toHaveLength(7);
   });
 });
 

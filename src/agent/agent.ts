@@ -4,7 +4,7 @@
 import type { Config } from "../config.js";
 import type { RunContext } from "../context.js";
 import { chunkDocument } from "../index/chunker.js";
-import { rankChunks } from "../index/fusion.js";
+import { buildChunkIndex, rankIndexedChunks, type ChunkIndex } from "../index/fusion.js";
 import type { Budget } from "../llm/budget.js";
 import type { LlmClient } from "../llm/types.js";
 import { fetchEuropePmcLinks } from "../sources/europepmc.js";
@@ -67,11 +67,13 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
   const stats: EvidenceStats = { judged: 0, declined: 0, failed: 0, quotesRejected: 0, merged: 0 };
   let rankingQueries: string[] = [question];
   // Hypothetical answers depend on the question alone: ask for them while the first round searches and reads.
-  const hypothesesPending = budget.exhausted() === undefined ? writeHypotheses(question, llm) : Promise.resolve([]);
+  const { signal } = context;
+  const hypothesesPending = budget.exhausted() === undefined ? writeHypotheses(question, llm, signal) : Promise.resolve([]);
   let assessment: Assessment | undefined;
   let plannedByModel = false;
   let stopReason = `--max-iterations ${config.maxIterations} reached`;
   let iterations = 0;
+  let chunkIndex: ChunkIndex | undefined;
   const report = (message: string, round: number) => {
     const counts = gatherCounts(collection);
     const usage = llm.usage();
@@ -88,6 +90,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
   };
 
   for (let iteration = 1; iteration <= config.maxIterations; iteration += 1) {
+    signal?.throwIfAborted();
     const spent = budget.exhausted();
     if (spent) {
       stopReason = spent;
@@ -97,7 +100,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
     const plan =
       assessment && assessment.queries.length > 0
         ? { queries: assessment.queries, fromModel: true }
-        : await planQueries(question, llm, { count: round.queries, missing: assessment?.missing ?? [], previous: plans.flat() });
+        : await planQueries(question, llm, { count: round.queries, missing: assessment?.missing ?? [], previous: plans.flat(), ...(signal ? { signal } : {}) });
     plannedByModel ||= plan.fromModel;
     plans.push(plan.queries);
     report(`round ${iteration}: ${plan.queries.length} planned quer${plan.queries.length === 1 ? "y" : "ies"} × ${names.length} source(s)`, iteration);
@@ -128,12 +131,15 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
     }
 
     const hypotheses = await hypothesesPending;
+    signal?.throwIfAborted();
     rankingQueries = [...new Set([question, ...plans.flat().map(queryText), ...hypotheses])];
     const titles = paperTitles(collection);
-    const unjudged = [...chunks.values()].filter((chunk) => !judged.has(chunk.id));
-    const ranking = rankChunks(unjudged, titles, rankingQueries, { topK: config.topK, perPaperCap: config.perPaperCap });
+    // The index is rebuilt only when a round brought new passages; judged ones are left out at query time.
+    if (!chunkIndex || newPapers.length > 0) chunkIndex = buildChunkIndex([...chunks.values()], titles);
+    const ranking = rankIndexedChunks(chunkIndex, rankingQueries, { topK: config.topK, perPaperCap: config.perPaperCap, exclude: judged });
     for (const { chunk } of ranking.ranked) judged.add(chunk.id);
-    const extracted = await extractEvidence(question, ranking.ranked, titles, llm, { firstKey: evidence.length + 1 });
+    const extracted = await extractEvidence(question, ranking.ranked, titles, llm, { firstKey: evidence.length + 1, ...(signal ? { signal } : {}) });
+    signal?.throwIfAborted();
     evidence.push(...extracted.evidence);
     addStats(stats, extracted.stats);
     report(`round ${iteration}: ${read.length} new paper(s), ${ranking.ranked.length} passage(s) judged, ${extracted.evidence.length} kept as evidence`, iteration);
@@ -144,7 +150,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
       break;
     }
     if (iteration === config.maxIterations) break;
-    assessment = await assessEvidence(question, evidence, llm);
+    assessment = await assessEvidence(question, evidence, llm, signal);
     if (assessment.sufficient) {
       stopReason = "the evidence was judged sufficient";
       break;

@@ -43,6 +43,7 @@ type Timed = <T>(stage: string, work: () => T | Promise<T>) => Promise<T>;
 async function extractiveReview(question: string, context: RunContext, timed: Timed, timings: Record<string, number>): Promise<Review> {
   const { config, logger } = context;
   const collection = await timed("gather", () => gatherByKeywords(question, config, context.sources));
+  context.signal?.throwIfAborted();
   const papers = readPapers(collection, config, logger);
   const chunks = await timed("chunk", () => papers.flatMap(({ document }) => chunkDocument(document, { size: config.chunkSize, overlap: config.chunkOverlap })));
   const queries = [question];
@@ -105,11 +106,13 @@ const ANSWER_EVIDENCE_LIMIT = 40;
 async function llmReview(question: string, context: RunContext, model: ReviewModel, timed: Timed, timings: Record<string, number>): Promise<Review> {
   const { config, logger } = context;
   const outcome = await timed("agent", () => runAgent(question, context, model.llm, model.budget));
+  context.signal?.throwIfAborted();
   const papers = readPapers(outcome.collection, config, logger);
   const titles = new Map(papers.map(({ record }) => [record.id, record.title]));
   const byRelevance = [...outcome.evidence].sort((a, b) => b.relevance - a.relevance);
   model.budget.startAnswering();
-  const draft = byRelevance.length > 0 ? await timed("answer", () => writeAnswer(question, byRelevance.slice(0, ANSWER_EVIDENCE_LIMIT), titles, model.llm)) : undefined;
+  const draft = byRelevance.length > 0 ? await timed("answer", () => writeAnswer(question, byRelevance.slice(0, ANSWER_EVIDENCE_LIMIT), titles, model.llm, context.signal)) : undefined;
+  context.signal?.throwIfAborted();
 
   const registry = new CitationRegistry();
   const evidenceByKey = new Map(outcome.evidence.map((item) => [item.key, item]));

@@ -1,20 +1,15 @@
 // `litreview ask "question"`: one question in, one review out.
 import type { Command } from "commander";
-import { reviewQuestion, type ReviewModel } from "../agent/review-question.js";
-import { httpCacheDir, type Config } from "../config.js";
+import { reviewQuestion } from "../agent/review-question.js";
 import { toolVersion, type RunContext } from "../context.js";
-import { EXIT_OK } from "../errors.js";
-import { Budget } from "../llm/budget.js";
-import { createLlmClient } from "../llm/client.js";
-import { resolveLlm } from "../llm/resolve.js";
-import { createLogger, type Logger } from "../log.js";
+import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import { logProgress } from "../progress.js";
-import { renderMarkdown } from "../review/markdown.js";
-import { ReviewSchema } from "../review/schema.js";
-import { cacheModeOf, createSourceContext } from "./http.js";
+import { ReviewSchema, type Review } from "../review/schema.js";
 import { readQuestion, writeResult, type CliIo } from "./io.js";
-import { terminalProgress } from "./progress.js";
 import { addLoggingOptions, addNetworkOptions, addOutputOptions, addPipelineOptions, configFromCommand } from "./options.js";
+import { terminalProgress } from "./progress.js";
+import { renderReview, reviewModel, startRun } from "./run.js";
+import { listenForInterrupt } from "./signals.js";
 
 export function registerAskCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const ask = program
@@ -30,48 +25,38 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
   addLoggingOptions(ask);
   ask.action(async (questionArgument: string, _options: unknown, command: Command) => {
     const config = configFromCommand(command, io);
-    // On a terminal the steps show as one live status line, and log lines are written above it.
-    const live = (io.stderr as NodeJS.WriteStream).isTTY === true && config.logLevel !== "silent" ? terminalProgress(io.stderr) : undefined;
-    const logger = createLogger(config.logLevel, live?.logStream ?? io.stderr);
-    const progress = live ?? logProgress(logger);
     const question = await readQuestion(questionArgument, io.stdin, config.maxQuestionLength);
-    const model = await reviewModel(config, io, logger);
-    const sources = createSourceContext(config, io, logger);
-    const context: RunContext = { config, logger, sources, progress, version: toolVersion(), now: () => new Date() };
-    let review;
+    const interruption = listenForInterrupt();
+    let review: Review | undefined;
     try {
-      review = ReviewSchema.parse(await reviewQuestion(question, context, model));
+      // On a terminal the steps show as one live status line, and log lines are written above it.
+      const run = await startRun(config, io, { liveDisplay: terminalProgress, signal: interruption.signal });
+      const context: RunContext = {
+        config,
+        logger: run.logger,
+        sources: run.sources,
+        progress: run.live ?? logProgress(run.logger),
+        version: toolVersion(),
+        now: () => new Date(),
+        signal: interruption.signal,
+      };
+      try {
+        review = ReviewSchema.parse(await reviewQuestion(question, context, reviewModel(run.llm, config)));
+      } catch (error) {
+        if (!interruption.signal.aborted) throw error;
+      } finally {
+        await run.close();
+      }
+      if (!review) {
+        io.stderr.write("litreview: interrupted\n");
+        setExitCode(interruption.exitCode ?? EXIT_FAILURE);
+        return;
+      }
+      await writeResult(renderReview(review, config.format), config.out, io.stdout);
+      if (config.out) run.logger.info(`review written to ${config.out}`);
+      setExitCode(EXIT_OK);
     } finally {
-      progress.stop();
-      await sources.http.close();
+      interruption.dispose();
     }
-    const output = config.format === "json" ? `${JSON.stringify(review, null, 2)}\n` : renderMarkdown(review);
-    await writeResult(output, config.out, io.stdout);
-    if (config.out) logger.info(`review written to ${config.out}`);
-    setExitCode(EXIT_OK);
   });
-}
-
-/** The language model and budget of the run, or none (extractive review), with a one-line notice either way. */
-async function reviewModel(config: Config, io: CliIo, logger: Logger): Promise<ReviewModel | undefined> {
-  const resolution = await resolveLlm(config, io.env, logger);
-  if (resolution.notice) logger.info(resolution.notice);
-  if (resolution.kind === "none") return undefined;
-  const budget = new Budget({
-    ...(config.maxCost !== undefined ? { maxCostUsd: config.maxCost } : {}),
-    ...(config.maxLlmCalls !== undefined ? { maxLlmCalls: config.maxLlmCalls } : {}),
-    ...(config.maxPapers !== undefined ? { maxPapers: config.maxPapers } : {}),
-    ...(config.timeLimit !== undefined ? { timeLimitMs: config.timeLimit * 1000 } : {}),
-  });
-  const llm = createLlmClient({
-    main: resolution.main,
-    fast: resolution.fast,
-    ...(resolution.apiKey ? { apiKey: resolution.apiKey } : {}),
-    budget,
-    logger,
-    concurrency: config.llmConcurrency,
-    prices: config.llmPrices,
-    cache: { dir: httpCacheDir(config, io.env), mode: cacheModeOf(config) },
-  });
-  return { llm, budget };
 }

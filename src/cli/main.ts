@@ -4,6 +4,7 @@ import { toolVersion } from "../context.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, RunError, UsageError, errorMessage } from "../errors.js";
 import { normaliseWhitespace } from "../fulltext/paper.js";
 import { registerAskCommand } from "./ask.js";
+import { registerBatchCommand } from "./batch.js";
 import { registerCacheCommand } from "./cache.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerFetchCommand } from "./fetch.js";
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       outputError: (text, write) => write(`litreview: ${normaliseWhitespace(text)}\n`),
     });
   registerAskCommand(program, io, setExitCode);
+  registerBatchCommand(program, io, setExitCode);
   registerEvalCommand(program, io, setExitCode);
   registerSearchCommand(program, io, setExitCode);
   registerFetchCommand(program, io, setExitCode);

@@ -19,7 +19,7 @@ export function terminalProgress(stream: NodeJS.WritableStream, now: () => numbe
   };
   const draw = () => {
     if (stopped || Object.keys(counts).length === 0) return;
-    const columns = (stream as NodeJS.WriteStream).columns ?? 100;
+    const columns = (stream as NodeJS.WriteStream).columns || 100;
     stream.write(`\r\x1b[2K${`litreview: ${formatStatus(counts, now() - startedAt)}`.slice(0, Math.max(20, columns - 1))}`);
     shown = true;
   };

@@ -3,7 +3,7 @@
 //
 // - Output mode per server+model: strict `json_schema` first; a server that rejects it gets
 //   `json_object` with the schema in the system message, then no response_format at all (schema in
-//   the prompt). The downgrade is remembered for the life of the client and logged once.
+//   the prompt). The downgrade is remembered for the life of the pool and logged once.
 // - Contract with test/helpers/fake-llm.ts: when the schema goes into the system message, it is
 //   introduced by a line of its own, `schema: <schemaName>`, followed by the JSON Schema.
 // - Every request sent reserves one call from the Budget first; none is sent when it is spent.
@@ -11,7 +11,8 @@
 //   exponential backoff and jitter, honouring Retry-After. 401/403/404 are final.
 // - A reply that does not parse or validate is shown back to the model once with the error.
 // - Validated answers are cached on disk (kind "llm"), so repeated runs and --offline cost nothing.
-// - Tokens and cost are summed per model and per step. The API key never appears in a message or log.
+// - Tokens and cost are summed per model and per step, per client view (one view per question; see
+//   createLlmPool). The API key never appears in a message or log.
 import { setTimeout as sleep } from "node:timers/promises";
 import OpenAI, { APIConnectionError, APIError } from "openai";
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
@@ -37,14 +38,14 @@ export interface LlmRetryPolicy {
 export const DEFAULT_LLM_RETRY: LlmRetryPolicy = { maxRetries: 3, baseDelayMs: 1000, maxDelayMs: 30_000 };
 export const DEFAULT_LLM_TIMEOUT_MS = 120_000;
 
-export interface LlmClientOptions {
+/** Everything about reaching the models that the questions of one process share. */
+export interface LlmPoolOptions {
   main: ModelEndpoint;
   fast: ModelEndpoint;
   /** From OPENAI_API_KEY only; without it no Authorization header is sent (local servers). */
   apiKey?: string;
-  budget: Budget;
   logger: Logger;
-  /** Requests in flight at once, for all roles and steps together. */
+  /** Requests in flight at once, for all roles, steps and questions together. */
   concurrency: number;
   /** US dollars per million tokens, merged over DEFAULT_MODEL_PRICES. */
   prices: Record<string, ModelPrice>;
@@ -55,8 +56,44 @@ export interface LlmClientOptions {
   retry?: Partial<LlmRetryPolicy>;
 }
 
+export interface LlmClientOptions extends LlmPoolOptions {
+  budget: Budget;
+}
+
+/**
+ * One concurrency limit, SDK instance per server, disk cache and set of learned output modes for
+ * many questions. Each question gets its own client view, which reserves calls from that question's
+ * budget and counts that question's usage.
+ */
+export interface LlmPool {
+  readonly main: ModelEndpoint;
+  readonly fast: ModelEndpoint;
+  client(budget: Budget): LlmClient;
+}
+
+export function createLlmPool(options: LlmPoolOptions): LlmPool {
+  const pool: PoolState = {
+    main: options.main,
+    fast: options.fast,
+    apiKey: options.apiKey || undefined,
+    logger: options.logger,
+    limit: pLimit(options.concurrency),
+    prices: { ...DEFAULT_MODEL_PRICES, ...options.prices },
+    cacheMode: options.cache?.mode ?? "no-cache",
+    cache: options.cache && options.cache.mode !== "no-cache" ? new DiskCache({ dir: options.cache.dir, logger: options.logger }) : undefined,
+    timeoutMs: options.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS,
+    retry: { ...DEFAULT_LLM_RETRY, ...options.retry },
+    sdks: new Map(),
+    endpoints: new Map(),
+    jsonSchemas: new WeakMap(),
+  };
+  return { main: pool.main, fast: pool.fast, client: (budget) => new OpenAiCompatibleClient(pool, budget) };
+}
+
+/** A client of its own pool: the single-question convenience. */
 export function createLlmClient(options: LlmClientOptions): LlmClient {
-  return new OpenAiCompatibleClient(options);
+  const { budget, ...poolOptions } = options;
+  return createLlmPool(poolOptions).client(budget);
 }
 
 type OutputMode = "json_schema" | "json_object" | "prompt";
@@ -117,42 +154,41 @@ type AttemptError =
 const OPENAI_HOST = "api.openai.com";
 const CACHE_ENTRY_TYPE = "application/json";
 
+/** What the client views of one pool share. */
+interface PoolState {
+  main: ModelEndpoint;
+  fast: ModelEndpoint;
+  apiKey: string | undefined;
+  logger: Logger;
+  limit: LimitFunction;
+  prices: Record<string, ModelPrice>;
+  cache: DiskCache | undefined;
+  cacheMode: CacheMode;
+  timeoutMs: number;
+  retry: LlmRetryPolicy;
+  sdks: Map<string, OpenAI>;
+  endpoints: Map<string, EndpointState>;
+  jsonSchemas: WeakMap<z.ZodType, Record<string, unknown>>;
+}
+
 class OpenAiCompatibleClient implements LlmClient {
   readonly main: ModelEndpoint;
   readonly fast: ModelEndpoint;
-  readonly #apiKey: string | undefined;
+  readonly #pool: PoolState;
   readonly #budget: Budget;
-  readonly #logger: Logger;
-  readonly #limit: LimitFunction;
-  readonly #prices: Record<string, ModelPrice>;
-  readonly #cache: DiskCache | undefined;
-  readonly #cacheMode: CacheMode;
-  readonly #timeoutMs: number;
-  readonly #retry: LlmRetryPolicy;
-  readonly #sdks = new Map<string, OpenAI>();
-  readonly #endpoints = new Map<string, EndpointState>();
-  readonly #jsonSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
   readonly #usage = { total: emptyUsage(), byModel: new Map<string, TokenUsage>(), byStep: new Map<string, TokenUsage>(), cachedCalls: 0 };
 
-  constructor(options: LlmClientOptions) {
-    this.main = options.main;
-    this.fast = options.fast;
-    this.#apiKey = options.apiKey || undefined;
-    this.#budget = options.budget;
-    this.#logger = options.logger;
-    this.#limit = pLimit(options.concurrency);
-    this.#prices = { ...DEFAULT_MODEL_PRICES, ...options.prices };
-    this.#cacheMode = options.cache?.mode ?? "no-cache";
-    this.#cache =
-      options.cache && options.cache.mode !== "no-cache" ? new DiskCache({ dir: options.cache.dir, logger: options.logger }) : undefined;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS;
-    this.#retry = { ...DEFAULT_LLM_RETRY, ...options.retry };
+  constructor(pool: PoolState, budget: Budget) {
+    this.main = pool.main;
+    this.fast = pool.fast;
+    this.#pool = pool;
+    this.#budget = budget;
   }
 
   async complete<T>(request: LlmRequest<T>): Promise<LlmResult<T>> {
     const endpoint = request.role === "main" ? this.main : this.fast;
     const jsonSchema = this.#jsonSchemaFor(request.schema, request.schemaName);
-    const cacheRequest: CacheRequest | undefined = this.#cache && {
+    const cacheRequest: CacheRequest | undefined = this.#pool.cache && {
       kind: "llm",
       method: "POST",
       url: `${endpoint.baseUrl}/chat/completions`,
@@ -172,7 +208,7 @@ class OpenAiCompatibleClient implements LlmClient {
         this.#usage.cachedCalls += 1;
         return { ok: true, value: cached.value, fromCache: true };
       }
-      if (this.#cacheMode === "offline") return { ok: false, reason: "failed", message: "offline: no cached answer for this LLM call" };
+      if (this.#pool.cacheMode === "offline") return { ok: false, reason: "failed", message: "offline: no cached answer for this LLM call" };
     }
 
     const answer = await this.#converse(endpoint, request, jsonSchema);
@@ -225,10 +261,10 @@ class OpenAiCompatibleClient implements LlmClient {
       if (parsed.ok) return { ok: true, value: parsed.value, json: parsed.json, tokens };
       if (repair.length > 0) {
         const message = `${endpoint.model} gave no usable answer for ${request.step} (${parsed.error})`;
-        this.#logger.warn({ model: endpoint.model, step: request.step }, this.#redact(message));
+        this.#pool.logger.warn({ model: endpoint.model, step: request.step }, this.#redact(message));
         return { ok: false, reason: "invalid-output", message: this.#redact(message) };
       }
-      this.#logger.debug({ model: endpoint.model, step: request.step, error: parsed.error }, "llm: unusable reply, asking again");
+      this.#pool.logger.debug({ model: endpoint.model, step: request.step, error: parsed.error }, "llm: unusable reply, asking again");
       repair = [
         { role: "assistant", content },
         { role: "user", content: `Your reply could not be used: ${parsed.error}. Reply with only the JSON object that matches the schema, nothing else.` },
@@ -264,7 +300,7 @@ class OpenAiCompatibleClient implements LlmClient {
     const sdk = this.#sdkFor(endpoint.baseUrl);
     const cancelled: SendOutcome = { kind: "failed", reason: "failed", message: `the ${request.step} request to ${endpoint.model} was cancelled` };
     for (let attempt = 1; ; attempt += 1) {
-      const result = await this.#limit(async () => {
+      const result = await this.#pool.limit(async () => {
         // Checked here, not before queueing: a call waiting for its turn must not hold budget, and one
         // cancelled while waiting must not spend any.
         if (request.signal?.aborted) return "cancelled";
@@ -275,16 +311,16 @@ class OpenAiCompatibleClient implements LlmClient {
       if (result === "cancelled") return cancelled;
       if (result.kind === "ok" || result.kind === "rejected") return result;
       if (request.signal?.aborted) return cancelled;
-      if (result.kind === "final" || attempt > this.#retry.maxRetries) {
+      if (result.kind === "final" || attempt > this.#pool.retry.maxRetries) {
         const message = result.kind === "final" ? result.message : `${result.message}, after ${attempt} attempts`;
-        this.#logger.debug({ model: endpoint.model, step: request.step, attempts: attempt }, `llm: ${message}`);
+        this.#pool.logger.debug({ model: endpoint.model, step: request.step, attempts: attempt }, `llm: ${message}`);
         return { kind: "failed", reason: "failed", message };
       }
       const waitMs =
         result.retryAfterMs !== undefined
-          ? Math.min(result.retryAfterMs, this.#retry.maxDelayMs)
-          : backoffDelayMs(attempt, { ...this.#retry, random: Math.random });
-      this.#logger.debug({ model: endpoint.model, step: request.step, attempt, waitMs }, `llm: ${result.message}; retrying`);
+          ? Math.min(result.retryAfterMs, this.#pool.retry.maxDelayMs)
+          : backoffDelayMs(attempt, { ...this.#pool.retry, random: Math.random });
+      this.#pool.logger.debug({ model: endpoint.model, step: request.step, attempt, waitMs }, `llm: ${result.message}; retrying`);
       try {
         await sleep(waitMs, undefined, { signal: request.signal });
       } catch {
@@ -299,14 +335,14 @@ class OpenAiCompatibleClient implements LlmClient {
     body: ChatCompletionCreateParamsNonStreaming,
     signal: AbortSignal | undefined,
   ): Promise<{ kind: "ok"; completion: Completion } | AttemptError> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const timeout = AbortSignal.timeout(this.#pool.timeoutMs);
     const server = `the LLM server at ${endpoint.baseUrl}`;
     let raw: unknown;
     try {
       raw = await sdk.chat.completions.create(body, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (error) {
       if (timeout.aborted && !signal?.aborted) {
-        return { kind: "retryable", message: `${server} did not answer within ${formatDuration(this.#timeoutMs)} (model ${endpoint.model})` };
+        return { kind: "retryable", message: `${server} did not answer within ${formatDuration(this.#pool.timeoutMs)} (model ${endpoint.model})` };
       }
       return this.#classify(error, endpoint, body);
     }
@@ -333,7 +369,7 @@ class OpenAiCompatibleClient implements LlmClient {
       case 401:
         return {
           kind: "final",
-          message: this.#apiKey ? `${server} rejected the API key (HTTP 401)` : `${server} needs an API key (HTTP 401); set OPENAI_API_KEY`,
+          message: this.#pool.apiKey ? `${server} rejected the API key (HTTP 401)` : `${server} needs an API key (HTTP 401); set OPENAI_API_KEY`,
         };
       case 403:
         return { kind: "final", message: `${server} refused access to model ${model} (HTTP 403)` };
@@ -351,7 +387,7 @@ class OpenAiCompatibleClient implements LlmClient {
   #giveUp(endpoint: ModelEndpoint, state: EndpointState, parameter: "response_format" | "temperature", modeSent: OutputMode): void {
     const where = `${endpoint.model} at ${endpoint.baseUrl}`;
     if (parameter === "temperature") {
-      if (state.sendsTemperature) this.#logger.info(`${where} does not accept a temperature; using its default`);
+      if (state.sendsTemperature) this.#pool.logger.info(`${where} does not accept a temperature; using its default`);
       state.sendsTemperature = false;
       return;
     }
@@ -359,11 +395,11 @@ class OpenAiCompatibleClient implements LlmClient {
     // A concurrent call may have moved further down already; only the first to see a rejection logs it.
     if (fallback === undefined || state.mode !== modeSent) return;
     state.mode = fallback;
-    this.#logger.info(`${where} does not support ${MODE_LABEL[modeSent]}; using ${MODE_LABEL[fallback]}`);
+    this.#pool.logger.info(`${where} does not support ${MODE_LABEL[modeSent]}; using ${MODE_LABEL[fallback]}`);
   }
 
   #account(model: string, step: string, promptTokens: number, completionTokens: number): void {
-    const price = priceOf(model, this.#prices);
+    const price = priceOf(model, this.#pool.prices);
     const cost = price === undefined ? undefined : costUsd(price, promptTokens, completionTokens);
     if (cost !== undefined) this.#budget.addCost(cost);
     const { total, byModel, byStep } = this.#usage;
@@ -376,8 +412,8 @@ class OpenAiCompatibleClient implements LlmClient {
   }
 
   async #readCache<T>(cacheRequest: CacheRequest, schema: z.ZodType<T>): Promise<{ found: true; value: T } | { found: false }> {
-    const lookup = await this.#cache?.read(cacheRequest);
-    if (!lookup || !(lookup.fresh || this.#cacheMode === "offline")) return { found: false };
+    const lookup = await this.#pool.cache?.read(cacheRequest);
+    if (!lookup || !(lookup.fresh || this.#pool.cacheMode === "offline")) return { found: false };
     let stored: unknown;
     try {
       stored = JSON.parse(lookup.response.body.toString("utf8"));
@@ -387,7 +423,7 @@ class OpenAiCompatibleClient implements LlmClient {
     const entry = CachedAnswerSchema.safeParse(stored);
     const value = entry.success ? schema.safeParse(entry.data.value) : undefined;
     if (!value?.success) {
-      this.#logger.debug({ url: cacheRequest.url }, "llm cache: stored answer is damaged or does not fit the schema, treated as a miss");
+      this.#pool.logger.debug({ url: cacheRequest.url }, "llm cache: stored answer is damaged or does not fit the schema, treated as a miss");
       return { found: false };
     }
     return { found: true, value: value.data };
@@ -396,47 +432,47 @@ class OpenAiCompatibleClient implements LlmClient {
   /** Stores the JSON the model wrote, validated; it is validated again when read, so a changed schema is a miss. */
   async #writeCache(cacheRequest: CacheRequest, json: unknown, usage: Tokens): Promise<void> {
     const body = Buffer.from(JSON.stringify({ value: json, usage } satisfies z.input<typeof CachedAnswerSchema>));
-    await this.#cache?.write(cacheRequest, { status: 200, headers: { "content-type": CACHE_ENTRY_TYPE }, body, url: cacheRequest.url });
+    await this.#pool.cache?.write(cacheRequest, { status: 200, headers: { "content-type": CACHE_ENTRY_TYPE }, body, url: cacheRequest.url });
   }
 
   #jsonSchemaFor(schema: z.ZodType, schemaName: string): Record<string, unknown> {
-    let jsonSchema = this.#jsonSchemas.get(schema);
+    let jsonSchema = this.#pool.jsonSchemas.get(schema);
     if (!jsonSchema) {
       jsonSchema = strictJsonSchema(schema, schemaName);
-      this.#jsonSchemas.set(schema, jsonSchema);
+      this.#pool.jsonSchemas.set(schema, jsonSchema);
     }
     return jsonSchema;
   }
 
   #stateFor(endpoint: ModelEndpoint): EndpointState {
     const key = `${endpoint.baseUrl} ${endpoint.model}`;
-    let state = this.#endpoints.get(key);
+    let state = this.#pool.endpoints.get(key);
     if (!state) {
       state = { mode: "json_schema", sendsTemperature: true };
-      this.#endpoints.set(key, state);
+      this.#pool.endpoints.set(key, state);
     }
     return state;
   }
 
   #sdkFor(baseUrl: string): OpenAI {
-    let sdk = this.#sdks.get(baseUrl);
+    let sdk = this.#pool.sdks.get(baseUrl);
     if (!sdk) {
       sdk = new OpenAI({
         baseURL: baseUrl,
         // The SDK insists on a key; without one, the Authorization header is removed instead.
-        apiKey: this.#apiKey ?? "unused",
-        ...(this.#apiKey ? {} : { defaultHeaders: { Authorization: null } }),
+        apiKey: this.#pool.apiKey ?? "unused",
+        ...(this.#pool.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
         // Retries and timeouts are ours (see #send and #attempt); the SDK's would hide them from the budget.
         maxRetries: 0,
         logLevel: "off",
       });
-      this.#sdks.set(baseUrl, sdk);
+      this.#pool.sdks.set(baseUrl, sdk);
     }
     return sdk;
   }
 
   #redact(text: string): string {
-    return this.#apiKey ? text.split(this.#apiKey).join("REDACTED") : text;
+    return this.#pool.apiKey ? text.split(this.#pool.apiKey).join("REDACTED") : text;
   }
 }
 
