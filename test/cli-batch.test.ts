@@ -2,7 +2,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
-import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -10,6 +9,8 @@ import { defaultId } from "../src/cli/batch-input.js";
 import { terminalBatchProgress } from "../src/cli/batch-progress.js";
 import { createLogger } from "../src/log.js";
 import { ReviewSchema } from "../src/review/schema.js";
+import type { SummaryLine } from "../src/cli/batch.js";
+import { closedPort } from "./helpers/ports.js";
 import { REPO_ROOT, runCli, type CliResult } from "./helpers/cli.js";
 import { bySchema, startFakeLlm, type FakeChatRequest, type FakeReply } from "./helpers/fake-llm.js";
 import { makeTempDir } from "./helpers/temp.js";
@@ -23,17 +24,6 @@ const QUESTIONS: string[] = readFileSync(join(REPO_ROOT, "fixtures/pubmedqa/quer
   .filter((line) => line.trim() !== "")
   .map((line) => (JSON.parse(line) as { text: string }).text);
 
-interface Summary {
-  id: string;
-  status: "answered" | "insufficient" | "failed";
-  answer: string;
-  reason?: string;
-  counts: { papers: number; fullText: number; evidence: number; cited: number };
-  costUsd: number | null;
-  llmCalls: number;
-  paths?: { markdown: string; json: string };
-  resumed?: true;
-}
 
 const userMessage = (request: FakeChatRequest) => request.body.messages.find((message) => message.role === "user")?.content ?? "";
 
@@ -62,11 +52,11 @@ async function fakeLlm(delayMs: number) {
 
 const llmEnv = (baseUrl: string) => ({ OPENAI_BASE_URL: baseUrl, LITREVIEW_MODEL: "fake-model", LITREVIEW_CACHE_DIR: makeTempDir("litreview-batch-cache-") });
 
-function summariesOf(stdout: string): Summary[] {
+function summariesOf(stdout: string): SummaryLine[] {
   return stdout
     .split("\n")
     .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as Summary);
+    .map((line) => JSON.parse(line) as SummaryLine);
 }
 
 /** The outputs of one question are complete: the JSON is a valid review of it, the Markdown ends with its references. */
@@ -120,13 +110,6 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
   };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("litreview batch", () => {
   it("survives SIGINT midway and resumes without asking finished questions again", async () => {

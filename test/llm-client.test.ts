@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { z } from "zod";
@@ -8,6 +7,7 @@ import { Budget } from "../src/llm/budget.js";
 import { createLlmClient, createLlmPool, type LlmClientOptions } from "../src/llm/client.js";
 import { strictJsonSchema } from "../src/llm/output.js";
 import type { LlmClient, LlmRequest } from "../src/llm/types.js";
+import { closedPort } from "./helpers/ports.js";
 import { bySchema, fakeTokens, type FakeLlmOptions, startFakeLlm } from "./helpers/fake-llm.js";
 import { capturedLogger } from "./helpers/sources.js";
 import { makeTempDir } from "./helpers/temp.js";
@@ -42,14 +42,6 @@ async function setup(reply: FakeLlmOptions["reply"], options: SetupOptions = {})
   return { llm, client, log, budget };
 }
 
-/** A local port nothing listens on (port 9 would be refused by fetch itself, as a "bad port"). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function ask(client: LlmClient, extra: Partial<LlmRequest<Answer>> = {}) {
   return client.complete({
