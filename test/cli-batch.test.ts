@@ -1,9 +1,7 @@
 // `litreview batch`: the built CLI against the fake LLM and a local library of 1000 PubMedQA abstracts.
-import { spawn } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { defaultId } from "../src/cli/batch-input.js";
 import { terminalBatchProgress } from "../src/cli/batch-progress.js";
@@ -11,7 +9,7 @@ import { createLogger } from "../src/log.js";
 import { ReviewSchema } from "../src/review/schema.js";
 import type { SummaryLine } from "../src/cli/batch.js";
 import { closedPort } from "./helpers/ports.js";
-import { REPO_ROOT, runCli, type CliResult } from "./helpers/cli.js";
+import { REPO_ROOT, runCli, spawnCli } from "./helpers/cli.js";
 import { bySchema, startFakeLlm, type FakeChatRequest, type FakeReply } from "./helpers/fake-llm.js";
 import { makeTempDir } from "./helpers/temp.js";
 
@@ -69,47 +67,12 @@ function expectCompleteOutputs(dir: string, id: string, question: string): void 
   for (const reference of review.references) expect(markdown).toContain(`\n${reference.number}. `);
 }
 
-/** The built CLI as a child process we can signal, with the network guard loaded (as in helpers/cli.ts). */
-function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [join(REPO_ROOT, "bin/litreview.js"), ...args], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      XDG_CONFIG_HOME: "/nonexistent-litreview-test-config",
-      NODE_OPTIONS: `--import ${fileURLToPath(new URL("./setup/network-guard.mjs", import.meta.url))}`,
-      LITREVIEW_OLLAMA_URL: "http://127.0.0.1:9/v1",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  let stdout = "";
-  let stderr = "";
-  const lineWaiters: { count: number; resolve: () => void }[] = [];
-  const stderrWaiters: { text: string; resolve: () => void }[] = [];
-  child.stdout.setEncoding("utf8").on("data", (data: string) => {
-    stdout += data;
-    const lines = stdout.split("\n").length - 1;
-    for (const waiter of lineWaiters.filter((candidate) => lines >= candidate.count)) waiter.resolve();
-  });
-  child.stderr.setEncoding("utf8").on("data", (data: string) => {
-    stderr += data;
-    for (const waiter of stderrWaiters.filter((candidate) => stderr.includes(candidate.text))) waiter.resolve();
-  });
-  const exited = new Promise<CliResult>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return {
-    child,
-    exited,
-    /** Resolves once `count` summary lines have been printed. */
-    linesPrinted: (count: number) => new Promise<void>((resolve) => lineWaiters.push({ count, resolve })),
-    /** Resolves once stderr contains `text`. */
-    logged: (text: string) => new Promise<void>((resolve) => stderrWaiters.push({ text, resolve })),
-  };
+/** The files in an --out-dir besides the run directories (.runs). */
+function outputFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name !== ".runs")
+    .sort();
 }
-
 
 describe("litreview batch", () => {
   it("survives SIGINT midway and resumes without asking finished questions again", async () => {
@@ -144,7 +107,7 @@ describe("litreview batch", () => {
 
     // Every question ends with exactly one complete .md and one .json, and nothing else is left behind.
     const ids = questions.map((question) => defaultId(question));
-    expect(readdirSync(out).sort()).toEqual(ids.flatMap((id) => [`${id}.json`, `${id}.md`]).sort());
+    expect(outputFiles(out)).toEqual(ids.flatMap((id) => [`${id}.json`, `${id}.md`]).sort());
     questions.forEach((question, index) => expectCompleteOutputs(out, ids[index] ?? "", question));
 
     // The fake LLM's log: no question finished in the first run was asked again; every other one was.
@@ -165,7 +128,7 @@ describe("litreview batch", () => {
       ask.child.kill(signal);
       const result = await ask.exited;
       expect(result.code).toBe(code);
-      expect(result.stderr).toMatch(/litreview: interrupted\n$/);
+      expect(result.stderr).toMatch(/litreview: interrupted; resume with: litreview ask --resume \S+\n$/);
       expect(result.stdout).toBe("");
     }
   });
@@ -270,7 +233,7 @@ describe("litreview batch", () => {
       llmCalls: 0,
     });
     for (const id of ["good-1", "good-2"]) expect(byId.get(id)?.status).not.toBe("failed");
-    expect(readdirSync(join(dir, "out")).sort()).toEqual(["good-1.json", "good-1.md", "good-2.json", "good-2.md"]);
+    expect(outputFiles(join(dir, "out"))).toEqual(["good-1.json", "good-1.md", "good-2.json", "good-2.md"]);
   });
 });
 

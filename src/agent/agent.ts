@@ -6,9 +6,9 @@ import type { RunContext } from "../context.js";
 import { chunkDocument } from "../index/chunker.js";
 import { buildChunkIndex, rankIndexedChunks, type ChunkIndex } from "../index/fusion.js";
 import type { Budget } from "../llm/budget.js";
-import type { LlmClient } from "../llm/types.js";
+import type { LlmClient, UsageSummary } from "../llm/types.js";
 import { fetchEuropePmcLinks } from "../sources/europepmc.js";
-import type { Chunk, Evidence, PaperRecord } from "../types.js";
+import type { Chunk, Evidence, LoadedPaper, PaperRecord } from "../types.js";
 import { assessEvidence, type Assessment } from "./assess.js";
 import { extractEvidence, type EvidenceStats } from "./evidence.js";
 import {
@@ -25,6 +25,7 @@ import {
 } from "./gather.js";
 import { writeHypotheses } from "./hypotheses.js";
 import { planQueries, queryText, renderPlannedQuery, type PlannedQuery } from "./plan.js";
+import { addUsage, restoreCollection, snapshotCollection, type AgentSnapshot } from "./state.js";
 
 /** Queries planned per round, and whether citations are followed without being asked, by depth. */
 const ROUND_SETTINGS: Record<Config["depth"], { queries: number; followCitations: boolean }> = {
@@ -54,63 +55,76 @@ export interface AgentOutcome {
   plannedByModel: boolean;
 }
 
-export async function runAgent(question: string, context: RunContext, llm: LlmClient, budget: Budget): Promise<AgentOutcome> {
-  const { config, sources, logger } = context;
+/** Where an interrupted run left the loop, and where each completed round is reported. */
+export interface AgentOptions {
+  /** The state after the last round an earlier run completed: the loop goes on from the next round. */
+  restored?: AgentSnapshot;
+  /** Called after every completed round (the last one with its stop reason), with the state to resume from. */
+  onRoundDone?: (snapshot: AgentSnapshot) => Promise<void>;
+}
+
+/** The loop's state between rounds. */
+interface AgentState {
+  /** Rounds completed. */
+  iteration: number;
+  collection: Collection;
+  chunks: Map<string, Chunk>;
+  judged: Set<string>;
+  evidence: Evidence[];
+  plans: PlannedQuery[][];
+  /** Queries sent, by sentKey. */
+  sentQueries: Map<string, SourceQuery>;
+  hypotheses: string[] | undefined;
+  rankingQueries: string[];
+  assessment: Assessment | undefined;
+  plannedByModel: boolean;
+  stats: EvidenceStats;
+  stopReason: string | undefined;
+}
+
+export async function runAgent(question: string, context: RunContext, llm: LlmClient, budget: Budget, options: AgentOptions = {}): Promise<AgentOutcome> {
+  const { config, sources, logger, signal } = context;
   const round = ROUND_SETTINGS[config.depth];
-  const collection = await startCollection(config, sources);
   const names = activeSources(config, sources);
-  const chunks = new Map<string, Chunk>();
-  const judged = new Set<string>();
-  const evidence: Evidence[] = [];
-  const plans: PlannedQuery[][] = [];
-  const sentQueries = new Set<string>();
-  const stats: EvidenceStats = { judged: 0, declined: 0, failed: 0, quotesRejected: 0, merged: 0 };
-  let rankingQueries: string[] = [question];
+  const { restored } = options;
+  const state = restored ? await restoreState(restored, context) : await startState(question, context);
+  if (restored) budget.restoreSpent({ calls: restored.usage.calls, costUsd: restored.usage.costUsd ?? 0, papers: restored.collection.papers.length });
   // Hypothetical answers depend on the question alone: ask for them while the first round searches and reads.
-  const { signal } = context;
-  const hypothesesPending = budget.exhausted() === undefined ? writeHypotheses(question, llm, signal) : Promise.resolve([]);
-  let assessment: Assessment | undefined;
-  let plannedByModel = false;
-  let stopReason = `--max-iterations ${config.maxIterations} reached`;
-  let iterations = 0;
+  const hypothesesPending =
+    state.hypotheses !== undefined ? Promise.resolve(state.hypotheses) : state.stopReason === undefined && budget.exhausted() === undefined ? writeHypotheses(question, llm, signal) : Promise.resolve([]);
   let chunkIndex: ChunkIndex | undefined;
   const report = (message: string, round: number) => {
-    const counts = gatherCounts(collection);
+    const counts = gatherCounts(state.collection);
     const usage = llm.usage();
     context.progress.step(message, {
       round,
       found: counts.found,
-      papers: collection.papers.size,
+      papers: state.collection.papers.size,
       fullText: counts.fullText,
-      evidence: evidence.length,
+      evidence: state.evidence.length,
       llmCalls: usage.calls,
       tokens: usage.promptTokens + usage.completionTokens,
       costUsd: usage.costUsd,
     });
   };
 
-  for (let iteration = 1; iteration <= config.maxIterations; iteration += 1) {
-    signal?.throwIfAborted();
-    const spent = budget.exhausted();
-    if (spent) {
-      stopReason = spent;
-      break;
-    }
-    iterations = iteration;
+  /** One round; the reason the loop stops after it, or undefined to go on. */
+  const runRound = async (iteration: number): Promise<string | undefined> => {
+    const { collection, chunks, judged, evidence, plans, assessment } = state;
     const plan =
       assessment && assessment.queries.length > 0
         ? { queries: assessment.queries, fromModel: true }
         : await planQueries(question, llm, { count: round.queries, missing: assessment?.missing ?? [], previous: plans.flat(), ...(signal ? { signal } : {}) });
-    plannedByModel ||= plan.fromModel;
+    state.plannedByModel ||= plan.fromModel;
     plans.push(plan.queries);
     report(`round ${iteration}: ${plan.queries.length} planned quer${plan.queries.length === 1 ? "y" : "ies"} × ${names.length} source(s)`, iteration);
 
     const toSend: SourceQuery[] = [];
     for (const query of plan.queries) {
       for (const source of names) {
-        const text = renderPlannedQuery(source, query);
-        if (!sentQueries.has(`${source}\u0000${text}`)) toSend.push({ source, query: text });
-        sentQueries.add(`${source}\u0000${text}`);
+        const sent: SourceQuery = { source, query: renderPlannedQuery(source, query) };
+        if (!state.sentQueries.has(sentKey(sent))) toSend.push(sent);
+        state.sentQueries.set(sentKey(sent), sent);
       }
     }
     const logs = await searchInto(collection, toSend, config.searchLimit, sources);
@@ -122,57 +136,127 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
     const read = await readInto(collection, candidates, config.fetchLimit, sources);
     budget.notePapers(read.length);
     const newPapers = iteration === 1 ? [...collection.papers.values()] : read;
-    for (const paper of newPapers) {
-      for (const chunk of chunkDocument(paper.document, { size: config.chunkSize, overlap: config.chunkOverlap })) chunks.set(chunk.id, chunk);
-    }
-    if (chunks.size === 0) {
-      stopReason = "no readable papers were found";
-      break;
-    }
+    addChunks(chunks, newPapers, config);
+    if (chunks.size === 0) return "no readable papers were found";
 
-    const hypotheses = await hypothesesPending;
+    state.hypotheses = await hypothesesPending;
     signal?.throwIfAborted();
-    rankingQueries = [...new Set([question, ...plans.flat().map(queryText), ...hypotheses])];
+    state.rankingQueries = [...new Set([question, ...plans.flat().map(queryText), ...state.hypotheses])];
     const titles = paperTitles(collection);
     // The index is rebuilt only when a round brought new passages; judged ones are left out at query time.
     if (!chunkIndex || newPapers.length > 0) chunkIndex = buildChunkIndex([...chunks.values()], titles);
-    const ranking = rankIndexedChunks(chunkIndex, rankingQueries, { topK: config.topK, perPaperCap: config.perPaperCap, exclude: judged });
+    const ranking = rankIndexedChunks(chunkIndex, state.rankingQueries, { topK: config.topK, perPaperCap: config.perPaperCap, exclude: judged });
     for (const { chunk } of ranking.ranked) judged.add(chunk.id);
     const extracted = await extractEvidence(question, ranking.ranked, titles, llm, { firstKey: evidence.length + 1, ...(signal ? { signal } : {}) });
     signal?.throwIfAborted();
     evidence.push(...extracted.evidence);
-    addStats(stats, extracted.stats);
+    addStats(state.stats, extracted.stats);
     report(`round ${iteration}: ${read.length} new paper(s), ${ranking.ranked.length} passage(s) judged, ${extracted.evidence.length} kept as evidence`, iteration);
 
     const afterEvidence = budget.exhausted();
-    if (afterEvidence) {
-      stopReason = afterEvidence;
-      break;
-    }
-    if (iteration === config.maxIterations) break;
-    assessment = await assessEvidence(question, evidence, llm, signal);
-    if (assessment.sufficient) {
-      stopReason = "the evidence was judged sufficient";
-      break;
-    }
+    if (afterEvidence) return afterEvidence;
+    if (iteration === config.maxIterations) return `--max-iterations ${config.maxIterations} reached`;
+    state.assessment = await assessEvidence(question, evidence, llm, signal);
+    // An interrupted assessment falls back to a default judgement: it must not be kept as this round's.
+    signal?.throwIfAborted();
+    if (state.assessment.sufficient) return "the evidence was judged sufficient";
     const passagesLeft = [...chunks.keys()].some((id) => !judged.has(id));
-    if (names.length === 0 && !passagesLeft) {
-      stopReason = "every passage of the papers available has been judged";
-      break;
+    if (names.length === 0 && !passagesLeft) return "every passage of the papers available has been judged";
+    return undefined;
+  };
+
+  while (state.stopReason === undefined) {
+    signal?.throwIfAborted();
+    const iteration = state.iteration + 1;
+    const spent = budget.exhausted();
+    if (spent) {
+      state.stopReason = spent;
+    } else {
+      state.stopReason = await runRound(iteration);
+      state.iteration = iteration;
     }
+    await options.onRoundDone?.(snapshotState(state, addUsage(restored?.usage, llm.usage())));
   }
   return {
+    collection: state.collection,
+    chunks: state.chunks,
+    evidence: state.evidence,
+    plans: state.plans,
+    rankingQueries: state.rankingQueries,
+    iterations: state.iteration,
+    stopReason: state.stopReason,
+    gaps: state.assessment?.sufficient === false ? state.assessment.missing : [],
+    stats: state.stats,
+    plannedByModel: state.plannedByModel,
+  };
+}
+
+async function startState(question: string, context: RunContext): Promise<AgentState> {
+  return {
+    iteration: 0,
+    collection: await startCollection(context.config, context.sources),
+    chunks: new Map(),
+    judged: new Set(),
+    evidence: [],
+    plans: [],
+    sentQueries: new Map(),
+    hypotheses: undefined,
+    rankingQueries: [question],
+    assessment: undefined,
+    plannedByModel: false,
+    stats: { judged: 0, declined: 0, failed: 0, quotesRejected: 0, merged: 0 },
+    stopReason: undefined,
+  };
+}
+
+/** The state a snapshot describes; the chunks are cut again from the papers (library and read), as the rounds cut them. */
+async function restoreState(snapshot: AgentSnapshot, context: RunContext): Promise<AgentState> {
+  const collection = await restoreCollection(snapshot.collection, context.config, context.sources);
+  const chunks = new Map<string, Chunk>();
+  addChunks(chunks, collection.papers.values(), context.config);
+  return {
+    iteration: snapshot.iteration,
     collection,
     chunks,
-    evidence,
-    plans,
-    rankingQueries,
-    iterations,
-    stopReason,
-    gaps: assessment?.sufficient === false ? assessment.missing : [],
-    stats,
-    plannedByModel,
+    judged: new Set(snapshot.judgedChunks),
+    evidence: snapshot.evidence,
+    plans: snapshot.plans,
+    sentQueries: new Map(snapshot.sentQueries.map((sent) => [sentKey(sent), sent])),
+    hypotheses: snapshot.hypotheses ?? undefined,
+    rankingQueries: snapshot.rankingQueries,
+    assessment: snapshot.assessment ?? undefined,
+    plannedByModel: snapshot.plannedByModel,
+    stats: snapshot.stats,
+    stopReason: snapshot.stopReason ?? undefined,
   };
+}
+
+function snapshotState(state: AgentState, usage: UsageSummary): AgentSnapshot {
+  return {
+    iteration: state.iteration,
+    collection: snapshotCollection(state.collection),
+    judgedChunks: [...state.judged],
+    evidence: state.evidence,
+    plans: state.plans,
+    sentQueries: [...state.sentQueries.values()],
+    hypotheses: state.hypotheses ?? null,
+    rankingQueries: state.rankingQueries,
+    assessment: state.assessment ?? null,
+    plannedByModel: state.plannedByModel,
+    stats: state.stats,
+    stopReason: state.stopReason ?? null,
+    usage,
+  };
+}
+
+function sentKey(sent: SourceQuery): string {
+  return `${sent.source}\u0000${sent.query}`;
+}
+
+function addChunks(chunks: Map<string, Chunk>, papers: Iterable<LoadedPaper>, config: Config): void {
+  for (const paper of papers) {
+    for (const chunk of chunkDocument(paper.document, { size: config.chunkSize, overlap: config.chunkOverlap })) chunks.set(chunk.id, chunk);
+  }
 }
 
 /** The references and citing papers (Europe PMC) of the papers behind the most relevant evidence, as new candidates. */

@@ -15,6 +15,7 @@ import type { Budget } from "../llm/budget.js";
 import type { LlmClient } from "../llm/types.js";
 import type { LoadedPaper, PaperRecord } from "../types.js";
 import { runAgent } from "./agent.js";
+import { addUsage, restoreCollection, snapshotCollection, type RunStages } from "./state.js";
 import { mapCitations, writeAnswer } from "./answer.js";
 
 /** The language model a review is written with, and the budget it spends. */
@@ -23,7 +24,11 @@ export interface ReviewModel {
   budget: Budget;
 }
 
-export async function reviewQuestion(question: string, context: RunContext, model?: ReviewModel): Promise<Review> {
+/**
+ * `stages` (optional): what an earlier run of this question completed, which is not done again, and
+ * where each stage is reported as it completes.
+ */
+export async function reviewQuestion(question: string, context: RunContext, model?: ReviewModel, stages?: RunStages): Promise<Review> {
   const { config } = context;
   if (config.library.length === 0 && config.sources?.length === 0) {
     throw new UsageError("nothing to search: --sources none needs a local library (--library PATH)");
@@ -35,15 +40,17 @@ export async function reviewQuestion(question: string, context: RunContext, mode
     timings[stage] = Math.round(performance.now() - started);
     return result;
   };
-  return model ? llmReview(question, context, model, timed, timings) : extractiveReview(question, context, timed, timings);
+  return model ? llmReview(question, context, model, timed, timings, stages) : extractiveReview(question, context, timed, timings, stages);
 }
 
 type Timed = <T>(stage: string, work: () => T | Promise<T>) => Promise<T>;
 
-async function extractiveReview(question: string, context: RunContext, timed: Timed, timings: Record<string, number>): Promise<Review> {
+async function extractiveReview(question: string, context: RunContext, timed: Timed, timings: Record<string, number>, stages?: RunStages): Promise<Review> {
   const { config, logger } = context;
-  const collection = await timed("gather", () => gatherByKeywords(question, config, context.sources));
+  const gathered = stages?.completed.collection;
+  const collection = await timed("gather", () => (gathered ? restoreCollection(gathered, config, context.sources) : gatherByKeywords(question, config, context.sources)));
   context.signal?.throwIfAborted();
+  if (!gathered) await stages?.save.collection(snapshotCollection(collection));
   const papers = readPapers(collection, config, logger);
   const chunks = await timed("chunk", () => papers.flatMap(({ document }) => chunkDocument(document, { size: config.chunkSize, overlap: config.chunkOverlap })));
   const queries = [question];
@@ -103,16 +110,26 @@ const EXTRA_EVIDENCE_SHOWN = 8;
 /** The most relevant evidence items the answer is written from. */
 const ANSWER_EVIDENCE_LIMIT = 40;
 
-async function llmReview(question: string, context: RunContext, model: ReviewModel, timed: Timed, timings: Record<string, number>): Promise<Review> {
+async function llmReview(question: string, context: RunContext, model: ReviewModel, timed: Timed, timings: Record<string, number>, stages?: RunStages): Promise<Review> {
   const { config, logger } = context;
-  const outcome = await timed("agent", () => runAgent(question, context, model.llm, model.budget));
+  const completed = stages?.completed ?? {};
+  const outcome = await timed("agent", () =>
+    runAgent(question, context, model.llm, model.budget, { ...(completed.agent ? { restored: completed.agent } : {}), ...(stages ? { onRoundDone: stages.save.agentRound } : {}) }),
+  );
   context.signal?.throwIfAborted();
+  // The run's usage: what earlier runs of it spent (up to the last stage kept) and what this one did.
+  const earlierUsage = completed.answer?.usage ?? completed.agent?.usage;
   const papers = readPapers(outcome.collection, config, logger);
   const titles = new Map(papers.map(({ record }) => [record.id, record.title]));
   const byRelevance = [...outcome.evidence].sort((a, b) => b.relevance - a.relevance);
   model.budget.startAnswering();
-  const draft = byRelevance.length > 0 ? await timed("answer", () => writeAnswer(question, byRelevance.slice(0, ANSWER_EVIDENCE_LIMIT), titles, model.llm, context.signal)) : undefined;
-  context.signal?.throwIfAborted();
+  const writeDraft = async () => {
+    const written = byRelevance.length > 0 ? await timed("answer", () => writeAnswer(question, byRelevance.slice(0, ANSWER_EVIDENCE_LIMIT), titles, model.llm, context.signal)) : undefined;
+    context.signal?.throwIfAborted();
+    await stages?.save.answer({ draft: written ?? null, usage: addUsage(earlierUsage, model.llm.usage()) });
+    return written;
+  };
+  const draft = completed.answer ? (completed.answer.draft ?? undefined) : await writeDraft();
 
   const registry = new CitationRegistry();
   const evidenceByKey = new Map(outcome.evidence.map((item) => [item.key, item]));
@@ -131,7 +148,7 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
     quote: item.quote ?? null,
   }));
   const answer = mapped?.text ?? noAnswerText(outcome.evidence.length, draft === undefined && outcome.evidence.length > 0);
-  const usage = model.llm.usage();
+  const usage = addUsage(earlierUsage, model.llm.usage());
   const plannedQueries = outcome.plans.flat().length;
   return {
     schemaVersion: REVIEW_SCHEMA_VERSION,

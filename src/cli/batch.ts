@@ -1,7 +1,8 @@
 // `litreview batch FILE|-`: many questions in, a folder of reviews and one JSON summary line per
 // question on stdout. Questions run a few at a time over one HTTP client (one rate limiter per host,
 // one cache) and one LLM pool (one concurrency limit), each with its own budget. A failed question is
-// recorded and the batch goes on. `--resume` skips questions whose outputs are already complete.
+// recorded and the batch goes on. Each question keeps its stages in <out-dir>/.runs/<id>/;
+// `--resume` skips questions whose outputs are already complete and resumes the others from there.
 import { readFile, mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -11,11 +12,13 @@ import { resolveConfig, type Config, type ConfigInput } from "../config.js";
 import { toolVersion, type RunContext } from "../context.js";
 import { EXIT_FAILURE, EXIT_OK, RunError, UsageError, errorMessage } from "../errors.js";
 import { normaliseWhitespace } from "../fulltext/paper.js";
+import type { Logger } from "../log.js";
 import { ReviewSchema, type Review } from "../review/schema.js";
 import { parseBatchInput, type BatchQuestion } from "./batch-input.js";
 import { logBatchProgress, questionLogger, terminalBatchProgress, type BatchProgress } from "./batch-progress.js";
 import { writeFileAtomic, writeResult, type CliIo } from "./io.js";
 import { addLoggingOptions, addNetworkOptions, addPipelineOptions, flagsFromCommand, parseNumberOption } from "./options.js";
+import { createRunDirectory, describeResume, newRunInfo, openRunDirectory, readRunInfo, sameRun, type RunDirectory } from "./run-dir.js";
 import { renderReview, reviewModel, startRun, type RunPieces, type LiveDisplay } from "./run.js";
 import { listenForInterrupt } from "./signals.js";
 
@@ -41,7 +44,7 @@ export interface SummaryLine {
   resumed?: true;
 }
 
-interface BatchQuestionRun extends BatchQuestion {
+export interface BatchQuestionRun extends BatchQuestion {
   config: Config;
 }
 
@@ -54,7 +57,7 @@ export function registerBatchCommand(program: Command, io: CliIo, setExitCode: (
   batch
     .requiredOption("--out-dir <dir>", "where <id>.md and <id>.json are written (created if missing)")
     .option("--concurrency <n>", `questions reviewed at once (default ${DEFAULT_CONCURRENCY})`)
-    .option("--resume", "skip questions whose .md and .json in --out-dir are complete")
+    .option("--resume", "skip questions whose .md and .json in --out-dir are complete; resume the others from <out-dir>/.runs/<id>/")
     .option("--findings <n>", "quoted key findings in an extractive review (default 8)")
     .option("--max-question-length <n>", "refuse longer questions (default 4000 characters)");
   addNetworkOptions(batch);
@@ -80,7 +83,7 @@ export function registerBatchCommand(program: Command, io: CliIo, setExitCode: (
         liveDisplay: (stream) => terminalBatchProgress(stream, questions.length),
         signal: interruption.signal,
       });
-      const batchRun: BatchRun = { run, progress: run.live ?? logBatchProgress(), outDir, shownDir: options.outDir };
+      const batchRun: BatchRun = { run, progress: run.live ?? logBatchProgress(), outDir, shownDir: options.outDir, resume: options.resume === true };
       const limit = pLimit(concurrency);
       let finished = 0;
       let failed = 0;
@@ -113,13 +116,15 @@ export function registerBatchCommand(program: Command, io: CliIo, setExitCode: (
   });
 }
 
-interface BatchRun {
+export interface BatchRun {
   run: RunPieces<LiveDisplay>;
   progress: BatchProgress;
   /** Absolute, for the file system. */
   outDir: string;
   /** As the user typed it, for the summary lines. */
   shownDir: string;
+  /** Questions resume from their run directories (--resume); absent: each starts afresh. */
+  resume?: boolean;
 }
 
 async function readInput(input: string, io: CliIo): Promise<string> {
@@ -144,7 +149,7 @@ function questionConfig(question: BatchQuestion, flags: ConfigInput, io: CliIo, 
 }
 
 /** Review one question and write its outputs; undefined when the batch was interrupted first. */
-async function reviewOne(question: BatchQuestionRun, batch: BatchRun): Promise<SummaryLine | undefined> {
+export async function reviewOne(question: BatchQuestionRun, batch: BatchRun): Promise<SummaryLine | undefined> {
   const { run } = batch;
   const logger = questionLogger(run.logger, question.id);
   const progress = batch.progress.question(question.id, logger);
@@ -170,7 +175,9 @@ async function reviewOne(question: BatchQuestionRun, batch: BatchRun): Promise<S
   try {
     let review: Review;
     try {
-      review = ReviewSchema.parse(await reviewQuestion(question.question, context, model));
+      const runDir = await questionRunDirectory(question, batch, model !== undefined, logger);
+      review = runDir.review ?? ReviewSchema.parse(await reviewQuestion(question.question, context, model, runDir.stages));
+      await runDir.saveReview(review);
     } catch (error) {
       // Interrupted questions are neither done nor failed: --resume runs them again.
       if (signal?.aborted) return undefined;
@@ -191,6 +198,25 @@ async function reviewOne(question: BatchQuestionRun, batch: BatchRun): Promise<S
   } finally {
     progress.stop();
   }
+}
+
+/** The question's run directory: the earlier run of it when resuming one with the same settings, else a fresh one. */
+async function questionRunDirectory(question: BatchQuestionRun, batch: BatchRun, withModel: boolean, logger: Logger): Promise<RunDirectory> {
+  const dir = join(batch.outDir, ".runs", question.id);
+  const info = newRunInfo(question.question, question.config, withModel, toolVersion(), new Date());
+  if (batch.resume) {
+    try {
+      const earlier = await readRunInfo(dir);
+      if (earlier && sameRun(earlier, info)) {
+        const previous = await openRunDirectory(dir);
+        logger.info(`resuming from ${describeResume(previous)}`);
+        return previous;
+      }
+    } catch (error) {
+      logger.warn(`${errorMessage(error)}; starting this question afresh`);
+    }
+  }
+  return createRunDirectory(dir, info);
 }
 
 /** The summary of a question whose outputs are complete (valid review of this question in .json, and the .md), else undefined. */

@@ -36,6 +36,13 @@ export class Budget {
     return true;
   }
 
+  /** Count what an earlier, interrupted part of the same run spent (a resumed run). */
+  restoreSpent(spent: { calls: number; costUsd: number; papers: number }): void {
+    this.#calls += spent.calls;
+    this.#costUsd += spent.costUsd;
+    this.#papers += spent.papers;
+  }
+
   addCost(usd: number): void {
     this.#costUsd += usd;
   }
