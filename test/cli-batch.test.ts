@@ -75,6 +75,31 @@ function outputFiles(dir: string): string[] {
 }
 
 describe("litreview batch", () => {
+  it("leaves only complete output pairs when Ctrl-C is pressed twice", async () => {
+    const questions = QUESTIONS.slice(0, 8);
+    const dir = makeTempDir("litreview-batch-twice-");
+    const input = join(dir, "questions.txt");
+    writeFileSync(input, `${questions.join("\n")}\n`);
+    const out = join(dir, "out");
+    // Slow model calls: after the first Ctrl-C the questions in flight would take a while to wind down.
+    const llm = await fakeLlm(400);
+    const run = spawnCli(["batch", input, "--out-dir", out, "--concurrency", "4", ...LIBRARY, ...SMALL_RUN], llmEnv(llm.baseUrl));
+    await run.linesPrinted(1);
+    run.child.kill("SIGINT");
+    run.child.kill("SIGINT");
+    const exited = await run.exited;
+    expect(exited.code).toBe(130);
+    const files = outputFiles(out).filter((name) => !name.startsWith("."));
+    const ids = [...new Set(files.map((name) => name.replace(/\.(md|json)$/, "")))];
+    for (const id of ids) {
+      expect(files).toContain(`${id}.json`);
+      expect(files).toContain(`${id}.md`);
+      const { question } = JSON.parse(readFileSync(join(out, `${id}.json`), "utf8")) as { question: string };
+      expect(questions).toContain(question);
+      expectCompleteOutputs(out, id, question);
+    }
+  });
+
   it("survives SIGINT midway and resumes without asking finished questions again", async () => {
     const questions = QUESTIONS.slice(0, 20);
     const dir = makeTempDir("litreview-batch-");
