@@ -6,10 +6,11 @@ import { reviewQuestion } from "../agent/review-question.js";
 import { resolveConfig, type Config } from "../config.js";
 import { toolVersion, type RunContext } from "../context.js";
 import { EXIT_FAILURE, EXIT_OK, RunError, UsageError } from "../errors.js";
-import { createLogger } from "../log.js";
+import { createLogger, type Logger } from "../log.js";
 import { logProgress } from "../progress.js";
+import { bibliographyFormatFor, formatBibliography, type BibliographyFormat } from "../review/bibliography.js";
 import { ReviewSchema, type Review } from "../review/schema.js";
-import { readQuestion, writeResult, type CliIo } from "./io.js";
+import { readQuestion, writeFileAtomic, writeResult, type CliIo } from "./io.js";
 import { addLoggingOptions, addNetworkOptions, addOutputOptions, addPipelineOptions, configFromCommand, flagsFromCommand } from "./options.js";
 import { terminalProgress } from "./progress.js";
 import { createRunDirectory, defaultRunDir, describeResume, newRunInfo, openRunDirectory, type RunDirectory } from "./run-dir.js";
@@ -19,6 +20,13 @@ import { listenForInterrupt } from "./signals.js";
 interface AskOptions {
   runDir?: string;
   resume?: string;
+  bib?: string;
+}
+
+/** Where the bibliography goes, and in which format (from the file's extension). */
+interface BibliographyTarget {
+  path: string;
+  format: BibliographyFormat;
 }
 
 export function registerAskCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
@@ -29,6 +37,7 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
   addPipelineOptions(ask);
   addOutputOptions(ask);
   ask
+    .option("--bib <file>", "also write the cited references to this file: .bib (BibTeX), .ris (RIS) or .json (CSL-JSON)")
     .option("--findings <n>", "quoted key findings in an extractive review (default 8)")
     .option("--max-question-length <n>", "refuse longer questions (default 4000 characters)")
     .option("--run-dir <dir>", "keep the run's stages here (default $XDG_STATE_HOME/litreview/runs/<time>-<hash>)")
@@ -41,6 +50,9 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
     if (resumeDir !== undefined && options.runDir !== undefined) throw new UsageError("--resume and --run-dir cannot be used together: the run directory is the one resumed");
     if (resumeDir === undefined && questionArgument === undefined) throw new UsageError(`missing required argument 'question' (in quotes, "-" to read it from stdin, or --resume RUN_DIR)`);
 
+    // Checked before the run, so that a bad extension does not cost a whole review.
+    const bibliography = options.bib === undefined ? undefined : { path: resolve(io.cwd, options.bib), format: bibliographyFormatFor(options.bib) };
+
     const previous = resumeDir === undefined ? undefined : await openRunDirectory(resumeDir);
     // A resumed run keeps its question and pipeline settings; output, logging and network flags apply as given.
     const config = previous
@@ -48,8 +60,10 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
       : configFromCommand(command, io);
     const question = previous?.info.question ?? (await readQuestion(questionArgument ?? "", io.stdin, config.maxQuestionLength));
     if (previous?.review) {
-      createLogger(config.logLevel, io.stderr).info(`resuming ${previous.dir} from ${describeResume(previous)}`);
+      const logger = createLogger(config.logLevel, io.stderr);
+      logger.info(`resuming ${previous.dir} from ${describeResume(previous)}`);
       await printReview(previous.review, config, io);
+      await writeBibliography(previous.review, bibliography, logger);
       setExitCode(EXIT_OK);
       return;
     }
@@ -91,6 +105,7 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
       }
       await printReview(review, config, io);
       if (config.out) run.logger.info(`review written to ${config.out}`);
+      await writeBibliography(review, bibliography, run.logger);
       setExitCode(EXIT_OK);
     } finally {
       interruption.dispose();
@@ -108,4 +123,10 @@ async function freshRunDirectory(question: string, config: Config, withModel: bo
 
 function printReview(review: Review, config: Config, io: CliIo): Promise<void> {
   return writeResult(renderReview(review, config.format), config.out, io.stdout);
+}
+
+async function writeBibliography(review: Review, target: BibliographyTarget | undefined, logger: Logger): Promise<void> {
+  if (target === undefined) return;
+  await writeFileAtomic(target.path, await formatBibliography(review.references, target.format));
+  logger.info(`bibliography written to ${target.path}`);
 }
