@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defaultId } from "../src/cli/batch-input.js";
 import { terminalBatchProgress } from "../src/cli/batch-progress.js";
 import { createLogger } from "../src/log.js";
@@ -10,7 +10,7 @@ import { ReviewSchema } from "../src/review/schema.js";
 import type { SummaryLine } from "../src/cli/batch.js";
 import { closedPort } from "./helpers/ports.js";
 import { REPO_ROOT, runCli, spawnCli } from "./helpers/cli.js";
-import { bySchema, startFakeLlm, type FakeChatRequest, type FakeReply } from "./helpers/fake-llm.js";
+import { judgeBy, llmEnv, lysisScript, startAgentLlm, userMessage } from "./helpers/agent-llm.js";
 import { makeTempDir } from "./helpers/temp.js";
 
 const CORPUS = join(REPO_ROOT, "fixtures/pubmedqa/corpus.jsonl");
@@ -23,32 +23,17 @@ const QUESTIONS: string[] = readFileSync(join(REPO_ROOT, "fixtures/pubmedqa/quer
   .map((line) => (JSON.parse(line) as { text: string }).text);
 
 
-const userMessage = (request: FakeChatRequest) => request.body.messages.find((message) => message.role === "user")?.content ?? "";
-
-/** Relevant when the fenced passage has a sentence of 40+ characters; the quote is copied from it. */
-function judge(request: FakeChatRequest): FakeReply {
-  const passage = /<<<DATA [^\n]*>>>\n([\s\S]*)\n<<<END DATA/.exec(userMessage(request))?.[1] ?? "";
-  const sentence = (passage.split("\n").at(-1) ?? "").split(/(?<=\.)\s+/).find((candidate) => candidate.length > 40);
-  if (!sentence) return { json: { relevance: 0, summary: "", quote: "" } };
-  return { json: { relevance: 6, summary: `The passage says: ${sentence.slice(0, 80)}`, quote: sentence.slice(0, 40) } };
+/** Any passage with a sentence of some length is relevant: batch tests are about the batch, not the answers. */
+function fakeLlm(delayMs: number) {
+  return startAgentLlm(
+    {
+      ...lysisScript(),
+      passage_evidence: judgeBy(/\w/, 6),
+      cited_answer: () => ({ json: { status: "answered", confidence: "low", answer: "The studies report an effect [E1]. It is small [E2]." } }),
+    },
+    delayMs,
+  );
 }
-
-async function fakeLlm(delayMs: number) {
-  const delayed = (reply: FakeReply): FakeReply => ({ ...reply, delayMs });
-  const llm = await startFakeLlm({
-    reply: bySchema({
-      search_plan: () => delayed({ json: { queries: [{ must: [{ term: "outcome", synonyms: [] }], should: [], yearFrom: null, yearTo: null }] } }),
-      hypothetical_answers: () => delayed({ json: { answers: [{ answer: "It helps in some patients.", rationale: "guess", synonyms: ["benefit"] }] } }),
-      passage_evidence: (request) => delayed(judge(request)),
-      evidence_assessment: () => delayed({ json: { sufficient: true, missing: [], followCitations: false, queries: [] } }),
-      cited_answer: () => delayed({ json: { status: "answered", confidence: "low", answer: "The studies report an effect [E1]. It is small [E2]." } }),
-    }),
-  });
-  onTestFinished(() => llm.close());
-  return llm;
-}
-
-const llmEnv = (baseUrl: string) => ({ OPENAI_BASE_URL: baseUrl, LITREVIEW_MODEL: "fake-model", LITREVIEW_CACHE_DIR: makeTempDir("litreview-batch-cache-") });
 
 function summariesOf(stdout: string): SummaryLine[] {
   return stdout

@@ -3,40 +3,21 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli, spawnCli } from "./helpers/cli.js";
-import { bySchema, startFakeLlm, type FakeChatRequest, type FakeReply } from "./helpers/fake-llm.js";
+import { fencedPassage, lysisScript, startAgentLlm, userMessage } from "./helpers/agent-llm.js";
+import type { FakeChatRequest, FakeReply } from "./helpers/fake-llm.js";
 import { makeTempDir } from "./helpers/temp.js";
 
 const QUESTION = "What determines lysis time in bacteriophage lambda?";
 const NO_SOURCES = ["--sources", "none", "--no-cache", "--format", "json"];
 const LIBRARY = ["--library", "fixtures/jats", ...NO_SOURCES];
 
-const userMessage = (request: FakeChatRequest) => request.body.messages.find((message) => message.role === "user")?.content ?? "";
 const schemaOf = (request: FakeChatRequest) => request.body.response_format?.json_schema?.name;
-/** The passage an evidence request fenced. */
-const fencedPassage = (request: FakeChatRequest) => /<<<DATA [^\n]*>>>\n([\s\S]*)\n<<<END DATA/.exec(userMessage(request))?.[1] ?? "";
 
-/** Relevant when the passage talks about lysis; the quote is copied from it. */
-function judge(request: FakeChatRequest): FakeReply {
-  const sentence = (fencedPassage(request).split("\n").at(-1) ?? "").split(/(?<=\.)\s+/).find((candidate) => /lysis/i.test(candidate) && candidate.length > 30);
-  if (!sentence) return { json: { relevance: 0, summary: "", quote: "" } };
-  return { json: { relevance: 7, summary: `The passage reports on lysis: ${sentence.slice(0, 80)}`, quote: sentence.slice(0, 50) } };
-}
-
-async function fakeLlm(options: { sufficient: boolean; delayMs: number }) {
-  const delayed = (reply: FakeReply): FakeReply => ({ ...reply, delayMs: options.delayMs });
-  const llm = await startFakeLlm({
-    reply: bySchema({
-      search_plan: () => delayed({ json: { queries: [{ must: [{ term: "lysis", synonyms: ["holin"] }], should: [], yearFrom: null, yearTo: null }] } }),
-      hypothetical_answers: () => delayed({ json: { answers: [{ answer: "The holin sets the time of lysis.", rationale: "holin", synonyms: ["S105"] }] } }),
-      passage_evidence: (request) => delayed(judge(request)),
-      evidence_assessment: () => delayed({ json: { sufficient: options.sufficient, missing: options.sufficient ? [] : ["host factors"], followCitations: false, queries: [] } }),
-      cited_answer: () => delayed({ json: { status: "answered", confidence: "medium", answer: "Lysis timing is set by the holin [E1]." } }),
-    }),
-  });
-  onTestFinished(() => llm.close());
-  return llm;
+function fakeLlm(options: { sufficient: boolean; delayMs: number }) {
+  const insufficient: FakeReply = { json: { sufficient: false, missing: ["host factors"], followCitations: false, queries: [] } };
+  return startAgentLlm({ ...lysisScript(), ...(options.sufficient ? {} : { evidence_assessment: () => insufficient }) }, options.delayMs);
 }
 
 const env = (baseUrl: string) => ({ OPENAI_BASE_URL: baseUrl, LITREVIEW_MODEL: "fake-model" });
