@@ -60,7 +60,7 @@ function outputFiles(dir: string): string[] {
 }
 
 describe("litreview batch", () => {
-  it("leaves only complete output pairs when Ctrl-C is pressed twice", async () => {
+  it("leaves no truncated output when Ctrl-C is pressed twice", async () => {
     const questions = QUESTIONS.slice(0, 8);
     const dir = makeTempDir("litreview-batch-twice-");
     const input = join(dir, "questions.txt");
@@ -74,14 +74,18 @@ describe("litreview batch", () => {
     run.child.kill("SIGINT");
     const exited = await run.exited;
     expect(exited.code).toBe(130);
+    // Each file is written atomically and the .json last: a question cut off between its two writes has a
+    // complete .md and no .json (--resume redoes it); every .json has its .md, and nothing is truncated.
     const files = outputFiles(out).filter((name) => !name.startsWith("."));
-    const ids = [...new Set(files.map((name) => name.replace(/\.(md|json)$/, "")))];
-    for (const id of ids) {
-      expect(files).toContain(`${id}.json`);
+    for (const name of files.filter((file) => file.endsWith(".json"))) {
+      const id = name.slice(0, -".json".length);
       expect(files).toContain(`${id}.md`);
-      const { question } = JSON.parse(readFileSync(join(out, `${id}.json`), "utf8")) as { question: string };
+      const { question } = JSON.parse(readFileSync(join(out, name), "utf8")) as { question: string };
       expect(questions).toContain(question);
       expectCompleteOutputs(out, id, question);
+    }
+    for (const name of files.filter((file) => file.endsWith(".md"))) {
+      expect(readFileSync(join(out, name), "utf8").match(/^## .*$/gm)?.at(-1)).toBe("## References");
     }
   });
 
