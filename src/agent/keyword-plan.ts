@@ -27,11 +27,17 @@ export function questionTerms(question: string): string[] {
   return terms.slice(0, MAX_TERMS);
 }
 
+/** A term as a phrase when it has spaces or punctuation; double quotes inside it are dropped. */
+export function quotePhrase(term: string): string {
+  const clean = term.replaceAll('"', "").trim();
+  return /[^\p{L}\p{N}]/u.test(clean) ? `"${clean}"` : clean;
+}
+
 export type QueryBreadth = "all" | "any";
 
 /** The terms as one query in the source's syntax: every term required (`all`) or any term (`any`). */
 export function renderKeywordQuery(source: SearchSource, terms: readonly string[], breadth: QueryBreadth): string {
-  const quoted = terms.map((term) => (/[^\p{L}\p{N}]/u.test(term) ? `"${term}"` : term));
+  const quoted = terms.map(quotePhrase);
   switch (source) {
     case "europepmc":
     case "pubmed":

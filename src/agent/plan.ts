@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { SearchSource } from "../config.js";
 import type { LlmClient } from "../llm/types.js";
-import { questionTerms } from "./keyword-plan.js";
+import { questionTerms, quotePhrase } from "./keyword-plan.js";
 
 const TermSchema = z.string().trim().min(1).max(80);
 
@@ -73,23 +73,17 @@ function describeQuery(query: PlannedQuery): string {
   return query.must.map((concept) => [concept.term, ...concept.synonyms].join("/")).join(" AND ");
 }
 
-/** A term as a phrase when it has spaces or punctuation; double quotes inside it are dropped. */
-function phrase(term: string): string {
-  const clean = term.replaceAll('"', "").trim();
-  return /[^\p{L}\p{N}]/u.test(clean) ? `"${clean}"` : clean;
-}
-
 /** The planned query in the source's own syntax. */
 export function renderPlannedQuery(source: SearchSource, query: PlannedQuery): string {
   const field = (term: string) => {
     switch (source) {
       case "pubmed":
-        return `${phrase(term)}[tiab]`;
+        return `${quotePhrase(term)}[tiab]`;
       case "arxiv":
-        return `all:${phrase(term)}`;
+        return `all:${quotePhrase(term)}`;
       case "europepmc":
       case "openalex":
-        return phrase(term);
+        return quotePhrase(term);
     }
   };
   const concepts = query.must.map((concept) => {

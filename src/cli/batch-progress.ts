@@ -1,9 +1,9 @@
 // How a batch reports itself on stderr. On a terminal: a compact block redrawn in place, one line per
 // running question (its id and status line) and a total line; log lines are written above it. Not on
 // a terminal: each question's steps as log lines prefixed with its id.
-import { Writable } from "node:stream";
 import type { Logger } from "../log.js";
 import { formatStatus, logProgress, type Progress, type ProgressCounts } from "../progress.js";
+import { writeAboveDisplay } from "./progress.js";
 import type { LiveDisplay } from "./run.js";
 
 export interface BatchProgress {
@@ -61,14 +61,7 @@ export function terminalBatchProgress(stream: NodeJS.WritableStream, total: numb
   const ticker = setInterval(redraw, TICK_MS);
   ticker.unref();
 
-  const logStream = new Writable({
-    write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void) {
-      clear();
-      stream.write(chunk);
-      draw();
-      callback();
-    },
-  });
+  const logStream = writeAboveDisplay(stream, clear, draw);
   return {
     logStream,
     question(id) {

@@ -8,6 +8,18 @@ export interface TerminalProgress extends Progress {
   logStream: Writable;
 }
 
+/** A stream for the logger that clears a live display, writes the log line, and draws the display again below it. */
+export function writeAboveDisplay(stream: NodeJS.WritableStream, clear: () => void, draw: () => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void) {
+      clear();
+      stream.write(chunk);
+      draw();
+      done();
+    },
+  });
+}
+
 export function terminalProgress(stream: NodeJS.WritableStream, now: () => number = () => performance.now()): TerminalProgress {
   const startedAt = now();
   let counts: Partial<ProgressCounts> = {};
@@ -23,16 +35,8 @@ export function terminalProgress(stream: NodeJS.WritableStream, now: () => numbe
     stream.write(`\r\x1b[2K${`litreview: ${formatStatus(counts, now() - startedAt)}`.slice(0, Math.max(20, columns - 1))}`);
     shown = true;
   };
-  const logStream = new Writable({
-    write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void) {
-      clear();
-      stream.write(chunk);
-      draw();
-      done();
-    },
-  });
   return {
-    logStream,
+    logStream: writeAboveDisplay(stream, clear, draw),
     step(_message, update) {
       counts = { ...counts, ...update };
       clear();

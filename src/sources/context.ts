@@ -102,3 +102,12 @@ export interface SourceSearchResult {
  * source; other errors (network, malformed responses) also move it on but are reported as failures.
  */
 export class NoFullTextError extends RunError {}
+
+/** A response body as JSON; malformed JSON is a RunError naming the API (e.g. "Europe PMC returned malformed JSON"). */
+export function parseJsonBody(text: string, api: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RunError(`${api} returned malformed JSON`);
+  }
+}

@@ -5,7 +5,7 @@ import { RunError } from "../errors.js";
 import { parseJats } from "../fulltext/jats.js";
 import { cleanIds, normaliseWhitespace, paperUrl, parseInitialsAuthors, parseYear, recordIdFor } from "../fulltext/paper.js";
 import type { Author, LoadedPaper, PaperRecord } from "../types.js";
-import { NoFullTextError, type SourceContext, type SourceSearchResult } from "./context.js";
+import { NoFullTextError, parseJsonBody, type SourceContext, type SourceSearchResult } from "./context.js";
 
 const MAX_PAGE_SIZE = 1000;
 
@@ -55,7 +55,7 @@ export async function searchEuropePmc(source: SourceContext, query: string, limi
     }).toString();
     const response = await source.http.request({ url: url.toString(), kind: "search", accept: "application/json", signal: source.signal });
     if (response.status !== 200) throw new RunError(`Europe PMC search failed: HTTP ${response.status}`);
-    const page = searchResponseSchema.safeParse(parseJson(response.text()));
+    const page = searchResponseSchema.safeParse(parseJsonBody(response.text(), "Europe PMC"));
     if (!page.success) throw new RunError("Europe PMC search returned a response in an unexpected shape");
     hitCount = page.data.hitCount;
     for (const raw of page.data.resultList.result) {
@@ -150,7 +150,7 @@ export async function fetchEuropePmcLinks(
     const response = await source.http.request({ url: url.toString(), kind: "metadata", accept: "application/json", signal: source.signal });
     if (response.status === 404) return records;
     if (response.status !== 200) throw new RunError(`Europe PMC ${direction} of ${record.id} failed: HTTP ${response.status}`);
-    const parsed = linkPageSchema.safeParse(parseJson(response.text()));
+    const parsed = linkPageSchema.safeParse(parseJsonBody(response.text(), "Europe PMC"));
     if (!parsed.success) throw new RunError(`Europe PMC ${direction} of ${record.id} came back in an unexpected shape`);
     const entries = (direction === "references" ? parsed.data.referenceList?.reference : parsed.data.citationList?.citation) ?? [];
     for (const raw of entries) {
@@ -194,10 +194,3 @@ function toAuthor(author: z.infer<typeof authorSchema>): Author[] {
   return name ? [{ family: name }] : [];
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new RunError("Europe PMC returned malformed JSON");
-  }
-}

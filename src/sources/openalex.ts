@@ -13,7 +13,7 @@ import {
   recordIdFor,
 } from "../fulltext/paper.js";
 import type { Author, FoundBy, PaperRecord } from "../types.js";
-import type { SourceContext, SourceSearchResult } from "./context.js";
+import { parseJsonBody, type SourceContext, type SourceSearchResult } from "./context.js";
 
 const MAX_PAGE_SIZE = 100;
 /** OpenAlex takes at most 50 values in one OR (`|`) filter. */
@@ -155,7 +155,7 @@ async function fetchWorkList(
     signal: ctx.signal,
   });
   if (response.status !== 200) throw failure(`OpenAlex ${what}`, response.status);
-  const page = listSchema.safeParse(parseJson(response.text()));
+  const page = listSchema.safeParse(parseJsonBody(response.text(), "OpenAlex"));
   if (!page.success) throw new RunError(`OpenAlex ${what} returned a response in an unexpected shape`);
   return page.data;
 }
@@ -166,7 +166,7 @@ async function fetchWork(ctx: SourceContext, id: OpenAlexWorkId, select: string[
   const response = await ctx.http.request({ url: openAlexUrl(ctx, workPath(id), params), kind: "metadata", accept: "application/json", signal: ctx.signal });
   if (response.status === 404) return undefined;
   if (response.status !== 200) throw failure("OpenAlex work lookup", response.status);
-  return parseJson(response.text());
+  return parseJsonBody(response.text(), "OpenAlex");
 }
 
 function workPath(id: OpenAlexWorkId): string {
@@ -255,10 +255,3 @@ function arxivIdFromDoi(doi: string | undefined): string | undefined {
   return doi ? /10\.48550\/arxiv\.(.+)$/i.exec(doi)?.[1] : undefined;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new RunError("OpenAlex returned malformed JSON");
-  }
-}

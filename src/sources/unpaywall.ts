@@ -7,7 +7,7 @@ import { RunError } from "../errors.js";
 import { looksLikePdf, parsePdf, PdfWithoutTextError } from "../fulltext/pdf.js";
 import { normaliseDoi } from "../fulltext/paper.js";
 import type { LoadedPaper, PaperRecord } from "../types.js";
-import { NoFullTextError, type SourceContext } from "./context.js";
+import { NoFullTextError, parseJsonBody, type SourceContext } from "./context.js";
 
 export interface OpenAccessLocation {
   pdfUrl?: string;
@@ -54,7 +54,7 @@ export async function findOpenAccessPdf(ctx: SourceContext, doi: string): Promis
   if (response.status === 422) throw new RunError(`Unpaywall refused the contact address (HTTP 422): set LITREVIEW_EMAIL to a real address`);
   if (response.status !== 200) throw new RunError(`Unpaywall lookup of ${bareDoi} failed: HTTP ${response.status}`);
 
-  const parsed = responseSchema.safeParse(parseJson(response.text()));
+  const parsed = responseSchema.safeParse(parseJsonBody(response.text(), "Unpaywall"));
   if (!parsed.success) throw new RunError("Unpaywall returned a response in an unexpected shape");
   if (!parsed.data.is_oa) return undefined;
 
@@ -105,10 +105,3 @@ function toOpenAccessLocation(location: UnpaywallLocation): OpenAccessLocation {
   };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new RunError("Unpaywall returned malformed JSON");
-  }
-}
