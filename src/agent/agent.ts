@@ -41,6 +41,8 @@ const LINKS_PER_SEED = 20;
 export interface AgentOutcome {
   collection: Collection;
   chunks: Map<string, Chunk>;
+  /** Chunks sent to the evidence step (each round's top-k), in ranking order. */
+  judgedChunks: string[];
   evidence: Evidence[];
   /** The planned queries, round by round. */
   plans: PlannedQuery[][];
@@ -180,6 +182,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
   return {
     collection: state.collection,
     chunks: state.chunks,
+    judgedChunks: [...state.judged],
     evidence: state.evidence,
     plans: state.plans,
     rankingQueries: state.rankingQueries,

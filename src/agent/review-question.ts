@@ -13,7 +13,7 @@ import { SOURCE_LABELS, type Config, type SearchSource } from "../config.js";
 import { gatherByKeywords, gatherCounts, type Collection } from "./gather.js";
 import type { Budget } from "../llm/budget.js";
 import type { LlmClient } from "../llm/types.js";
-import type { LoadedPaper, PaperRecord } from "../types.js";
+import type { Chunk, Evidence, LoadedPaper, PaperRecord } from "../types.js";
 import { runAgent } from "./agent.js";
 import { addUsage, restoreCollection, snapshotCollection, type RunStages } from "./state.js";
 import { mapCitations, writeAnswer } from "./answer.js";
@@ -25,10 +25,35 @@ export interface ReviewModel {
 }
 
 /**
+ * What happened to the papers on their way to a review, for evaluations that ask where a known
+ * source paper was lost: found → read → top-ranked passages → evidence → cited (the review's references).
+ */
+export interface ReviewTrace {
+  /** Every record found: library papers and search results (duplicates included, before merging). */
+  found: PaperRecord[];
+  /** The papers read (screened in), with what was read of each. */
+  papers: LoadedPaper[];
+  /** Passages that made the top-k of a ranking, over all rounds, in ranking order. */
+  topChunks: Chunk[];
+  /** The evidence kept (empty in extractive mode). */
+  evidence: Evidence[];
+}
+
+export interface TracedReview {
+  review: Review;
+  trace: ReviewTrace;
+}
+
+/**
  * `stages` (optional): what an earlier run of this question completed, which is not done again, and
  * where each stage is reported as it completes.
  */
 export async function reviewQuestion(question: string, context: RunContext, model?: ReviewModel, stages?: RunStages): Promise<Review> {
+  return (await traceReview(question, context, model, stages)).review;
+}
+
+/** reviewQuestion, also returning the trace of the papers through the pipeline. */
+export async function traceReview(question: string, context: RunContext, model?: ReviewModel, stages?: RunStages): Promise<TracedReview> {
   const { config } = context;
   if (config.library.length === 0 && config.sources?.length === 0) {
     throw new UsageError("nothing to search: --sources none needs a local library (--library PATH)");
@@ -45,7 +70,7 @@ export async function reviewQuestion(question: string, context: RunContext, mode
 
 type Timed = <T>(stage: string, work: () => T | Promise<T>) => Promise<T>;
 
-async function extractiveReview(question: string, context: RunContext, timed: Timed, timings: Record<string, number>, stages?: RunStages): Promise<Review> {
+async function extractiveReview(question: string, context: RunContext, timed: Timed, timings: Record<string, number>, stages?: RunStages): Promise<TracedReview> {
   const { config, logger } = context;
   const gathered = stages?.completed.collection;
   const collection = await timed("gather", () => (gathered ? restoreCollection(gathered, config, context.sources) : gatherByKeywords(question, config, context.sources)));
@@ -78,7 +103,7 @@ async function extractiveReview(question: string, context: RunContext, timed: Ti
     .map(toQuote)
     .sort((a, b) => a.citation - b.citation || b.score - a.score);
   const answer = answerQuotes.map((quote) => `"${quote.text}" [${quote.citation}]`).join(" ");
-  return {
+  const review: Review = {
     schemaVersion: REVIEW_SCHEMA_VERSION,
     question,
     status: selection.status,
@@ -103,6 +128,8 @@ async function extractiveReview(question: string, context: RunContext, timed: Ti
     generatedAt: context.now().toISOString(),
     version: context.version,
   };
+  const found = [...(collection.library?.papers.map((paper) => paper.record) ?? []), ...collection.remoteRecords];
+  return { review, trace: { found, papers, topChunks: ranking.ranked.map(({ chunk }) => chunk), evidence: [] } };
 }
 
 /** Evidence items shown in a review besides the ones its answer cites. */
@@ -110,7 +137,7 @@ const EXTRA_EVIDENCE_SHOWN = 8;
 /** The most relevant evidence items the answer is written from. */
 const ANSWER_EVIDENCE_LIMIT = 40;
 
-async function llmReview(question: string, context: RunContext, model: ReviewModel, timed: Timed, timings: Record<string, number>, stages?: RunStages): Promise<Review> {
+async function llmReview(question: string, context: RunContext, model: ReviewModel, timed: Timed, timings: Record<string, number>, stages?: RunStages): Promise<TracedReview> {
   const { config, logger } = context;
   const completed = stages?.completed ?? {};
   const outcome = await timed("agent", () =>
@@ -150,7 +177,7 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
   const answer = mapped?.text ?? noAnswerText(outcome.evidence.length, draft === undefined && outcome.evidence.length > 0);
   const usage = addUsage(earlierUsage, model.llm.usage());
   const plannedQueries = outcome.plans.flat().length;
-  return {
+  const review: Review = {
     schemaVersion: REVIEW_SCHEMA_VERSION,
     question,
     status: draft?.status === "answered" && mapped && mapped.citedKeys.length > 0 ? "answered" : "insufficient",
@@ -196,6 +223,9 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
     generatedAt: context.now().toISOString(),
     version: context.version,
   };
+  const found = [...(outcome.collection.library?.papers.map((paper) => paper.record) ?? []), ...outcome.collection.remoteRecords];
+  const topChunks = outcome.judgedChunks.flatMap((id) => outcome.chunks.get(id) ?? []);
+  return { review, trace: { found, papers, topChunks, evidence: outcome.evidence } };
 }
 
 function noAnswerText(evidenceCount: number, modelFailed: boolean): string {
