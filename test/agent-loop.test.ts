@@ -42,7 +42,7 @@ describe("the agent loop", () => {
     });
     const context = runContext({ maxIterations: 4, topK: 10 });
     const outcome = await runAgent(QUESTION, context, llm, new Budget({}));
-    expect(outcome.iterations).toBe(2);
+    expect(outcome.iteration).toBe(2);
     expect(outcome.stopReason).toBe("the evidence was judged sufficient");
     expect(outcome.plannedByModel).toBe(true);
     expect(outcome.rankingQueries).toEqual(expect.arrayContaining([QUESTION, expect.stringContaining("holin protein accumulating")]));
@@ -64,7 +64,7 @@ describe("the agent loop", () => {
     const outcome = await runAgent(QUESTION, runContext({ maxIterations: 5, topK: 10 }), llm, budget);
     expect(llm.requests).toHaveLength(6);
     expect(outcome.stopReason).toBe("the LLM call budget (--max-llm-calls 8) is spent");
-    expect(outcome.iterations).toBe(1);
+    expect(outcome.iteration).toBe(1);
   });
 
   it("uses the question's own words when the model cannot plan, and keeps going without hypotheses", async () => {

@@ -38,24 +38,18 @@ const ROUND_SETTINGS: Record<Config["depth"], { queries: number; followCitations
 const CITATION_SEEDS = 3;
 const LINKS_PER_SEED = 20;
 
-export interface AgentOutcome {
-  collection: Collection;
-  chunks: Map<string, Chunk>;
-  /** Chunks sent to the evidence step (each round's top-k), in ranking order. */
-  judgedChunks: string[];
-  evidence: Evidence[];
-  /** The planned queries, round by round. */
-  plans: PlannedQuery[][];
-  /** The texts the chunks were ranked against (question, planned queries, hypothetical answers). */
-  rankingQueries: string[];
-  iterations: number;
-  stopReason: string;
-  /** What the last assessment said was still missing. */
-  gaps: string[];
-  stats: EvidenceStats;
-  /** Whether any plan came from the model (false: the question's own words were used). */
-  plannedByModel: boolean;
+/** A Chain-of-Verification round: the draft's key statements searched and judged afresh. */
+export interface VerificationRound {
+  questions: string[];
+  /** Queries sent to the sources that no earlier round had sent. */
+  queriesSent: number;
+  papersAdded: number;
+  passagesJudged: number;
+  evidenceAdded: number;
 }
+
+/** What the loop gathered, and how it ended; a verification round goes on from it. */
+export type AgentOutcome = AgentState & { stopReason: string };
 
 /** Where an interrupted run left the loop, and where each completed round is reported. */
 export interface AgentOptions {
@@ -66,7 +60,7 @@ export interface AgentOptions {
 }
 
 /** The loop's state between rounds. */
-interface AgentState {
+export interface AgentState {
   /** Rounds completed. */
   iteration: number;
   collection: Collection;
@@ -82,10 +76,14 @@ interface AgentState {
   plannedByModel: boolean;
   stats: EvidenceStats;
   stopReason: string | undefined;
+  /** The Chain-of-Verification round, once run. */
+  verification: VerificationRound | null;
+  /** The index over `chunks`, dropped whenever new passages arrive. */
+  chunkIndex?: ChunkIndex;
 }
 
 export async function runAgent(question: string, context: RunContext, llm: LlmClient, budget: Budget, options: AgentOptions = {}): Promise<AgentOutcome> {
-  const { config, sources, logger, signal } = context;
+  const { config, sources, signal } = context;
   const round = ROUND_SETTINGS[config.depth];
   const names = activeSources(config, sources);
   const { restored } = options;
@@ -94,7 +92,6 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
   // Hypothetical answers depend on the question alone: ask for them while the first round searches and reads.
   const hypothesesPending =
     state.hypotheses !== undefined ? Promise.resolve(state.hypotheses) : state.stopReason === undefined && budget.exhausted() === undefined ? writeHypotheses(question, llm, signal) : Promise.resolve([]);
-  let chunkIndex: ChunkIndex | undefined;
   const report = (message: string, round: number) => {
     const counts = gatherCounts(state.collection);
     const usage = llm.usage();
@@ -112,7 +109,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
 
   /** One round; the reason the loop stops after it, or undefined to go on. */
   const runRound = async (iteration: number): Promise<string | undefined> => {
-    const { collection, chunks, judged, evidence, plans, assessment } = state;
+    const { chunks, judged, evidence, plans, assessment } = state;
     const plan =
       assessment && assessment.queries.length > 0
         ? { queries: assessment.queries, fromModel: true }
@@ -121,39 +118,18 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
     plans.push(plan.queries);
     report(`round ${iteration}: ${plan.queries.length} planned quer${plan.queries.length === 1 ? "y" : "ies"} × ${names.length} source(s)`, iteration);
 
-    const toSend: SourceQuery[] = [];
-    for (const query of plan.queries) {
-      for (const source of names) {
-        const sent: SourceQuery = { source, query: renderPlannedQuery(source, query) };
-        if (!state.sentQueries.has(sentKey(sent))) toSend.push(sent);
-        state.sentQueries.set(sentKey(sent), sent);
-      }
-    }
-    const logs = await searchInto(collection, toSend, config.searchLimit, sources);
-    if (iteration === 1) reportFailedSearches(collection, logs, config, logger);
-    if (iteration > 1 && (assessment?.followCitations || round.followCitations)) await followCitations(collection, evidence, context);
-
     const screeningText = [question, ...plan.queries.map(queryText)].join(" ");
-    const candidates = screenRecords(screeningText, unreadCandidates(collection)).slice(0, budget.papersLeft());
-    const read = await readInto(collection, candidates, config.fetchLimit, sources);
-    budget.notePapers(read.length);
-    const newPapers = iteration === 1 ? [...collection.papers.values()] : read;
-    addChunks(chunks, newPapers, config);
-    if (chunks.size === 0) return "no readable papers were found";
+    const read = await searchAndRead(state, plan.queries, screeningText, context, budget, {
+      first: iteration === 1,
+      followCitations: iteration > 1 && (assessment?.followCitations === true || round.followCitations),
+    });
+    if (state.chunks.size === 0) return "no readable papers were found";
 
     state.hypotheses = await hypothesesPending;
     signal?.throwIfAborted();
     state.rankingQueries = [...new Set([question, ...plans.flat().map(queryText), ...state.hypotheses])];
-    const titles = paperTitles(collection);
-    // The index is rebuilt only when a round brought new passages; judged ones are left out at query time.
-    if (!chunkIndex || newPapers.length > 0) chunkIndex = buildChunkIndex([...chunks.values()], titles);
-    const ranking = rankIndexedChunks(chunkIndex, state.rankingQueries, { topK: config.topK, perPaperCap: config.perPaperCap, exclude: judged });
-    for (const { chunk } of ranking.ranked) judged.add(chunk.id);
-    const extracted = await extractEvidence(question, ranking.ranked, titles, llm, { firstKey: evidence.length + 1, ...(signal ? { signal } : {}) });
-    signal?.throwIfAborted();
-    evidence.push(...extracted.evidence);
-    addStats(state.stats, extracted.stats);
-    report(`round ${iteration}: ${read.length} new paper(s), ${ranking.ranked.length} passage(s) judged, ${extracted.evidence.length} kept as evidence`, iteration);
+    const judging = await judgeTopPassages(question, state, state.rankingQueries, context, llm);
+    report(`round ${iteration}: ${read.length} new paper(s), ${judging.ranked} passage(s) judged, ${judging.kept.length} kept as evidence`, iteration);
 
     const afterEvidence = budget.exhausted();
     if (afterEvidence) return afterEvidence;
@@ -179,19 +155,7 @@ export async function runAgent(question: string, context: RunContext, llm: LlmCl
     }
     await options.onRoundDone?.(snapshotState(state, addUsage(restored?.usage, llm.usage())));
   }
-  return {
-    collection: state.collection,
-    chunks: state.chunks,
-    judgedChunks: [...state.judged],
-    evidence: state.evidence,
-    plans: state.plans,
-    rankingQueries: state.rankingQueries,
-    iterations: state.iteration,
-    stopReason: state.stopReason,
-    gaps: state.assessment?.sufficient === false ? state.assessment.missing : [],
-    stats: state.stats,
-    plannedByModel: state.plannedByModel,
-  };
+  return { ...state, stopReason: state.stopReason };
 }
 
 async function startState(question: string, context: RunContext): Promise<AgentState> {
@@ -209,6 +173,7 @@ async function startState(question: string, context: RunContext): Promise<AgentS
     plannedByModel: false,
     stats: { judged: 0, declined: 0, failed: 0, quotesRejected: 0, merged: 0 },
     stopReason: undefined,
+    verification: null,
   };
 }
 
@@ -231,6 +196,7 @@ async function restoreState(snapshot: AgentSnapshot, context: RunContext): Promi
     plannedByModel: snapshot.plannedByModel,
     stats: snapshot.stats,
     stopReason: snapshot.stopReason ?? undefined,
+    verification: snapshot.verification,
   };
 }
 
@@ -248,8 +214,93 @@ function snapshotState(state: AgentState, usage: UsageSummary): AgentSnapshot {
     plannedByModel: state.plannedByModel,
     stats: state.stats,
     stopReason: state.stopReason ?? null,
+    verification: state.verification,
     usage,
   };
+}
+
+/**
+ * Chain-of-Verification: the draft's key statements, each with a query, searched and judged afresh
+ * after the loop ended; what it adds joins the outcome's evidence. The snapshot is reported once done.
+ */
+export async function runVerificationRound(
+  outcome: AgentOutcome,
+  plan: { questions: string[]; queries: PlannedQuery[] },
+  context: RunContext,
+  llm: LlmClient,
+  budget: Budget,
+  options: Pick<AgentOptions, "onRoundDone"> & { earlierUsage?: UsageSummary } = {},
+): Promise<VerificationRound> {
+  const papersBefore = outcome.collection.papers.size;
+  const sentBefore = outcome.sentQueries.size;
+  const judgedBefore = outcome.stats.judged;
+  context.progress.step(`verification: ${plan.questions.length} question(s) searched afresh`, { round: outcome.iteration + 1 });
+  await searchAndRead(outcome, plan.queries, plan.questions.join(" "), context, budget, { first: false, followCitations: false });
+  const judged = outcome.chunks.size > 0 ? await judgeTopPassages(plan.questions.join(" "), outcome, plan.questions, context, llm) : { ranked: 0, kept: [] };
+  const verification: VerificationRound = {
+    questions: plan.questions,
+    queriesSent: outcome.sentQueries.size - sentBefore,
+    papersAdded: outcome.collection.papers.size - papersBefore,
+    passagesJudged: outcome.stats.judged - judgedBefore,
+    evidenceAdded: judged.kept.length,
+  };
+  outcome.verification = verification;
+  await options.onRoundDone?.(snapshotState(outcome, addUsage(options.earlierUsage, llm.usage())));
+  return verification;
+}
+
+/** Send the queries not sent before to every active source, then screen and read the new candidates. */
+async function searchAndRead(
+  state: AgentState,
+  queries: readonly PlannedQuery[],
+  screeningText: string,
+  context: RunContext,
+  budget: Budget,
+  options: { first: boolean; followCitations: boolean },
+): Promise<LoadedPaper[]> {
+  const { config, sources, logger } = context;
+  const toSend: SourceQuery[] = [];
+  for (const query of queries) {
+    for (const source of activeSources(config, sources)) {
+      const sent: SourceQuery = { source, query: renderPlannedQuery(source, query) };
+      if (!state.sentQueries.has(sentKey(sent))) toSend.push(sent);
+      state.sentQueries.set(sentKey(sent), sent);
+    }
+  }
+  const logs = await searchInto(state.collection, toSend, config.searchLimit, sources);
+  if (options.first) reportFailedSearches(state.collection, logs, config, logger);
+  if (options.followCitations) await followCitations(state.collection, state.evidence, context);
+  const candidates = screenRecords(screeningText, unreadCandidates(state.collection)).slice(0, budget.papersLeft());
+  const read = await readInto(state.collection, candidates, config.fetchLimit, sources);
+  budget.notePapers(read.length);
+  const newPapers = options.first ? [...state.collection.papers.values()] : read;
+  addChunks(state.chunks, newPapers, config);
+  if (newPapers.length > 0) delete state.chunkIndex;
+  return read;
+}
+
+/**
+ * Rank the passages not judged yet against the texts, send the top-k to the evidence step, keep
+ * what bears on the question. `question` is what the evidence is judged against.
+ */
+async function judgeTopPassages(
+  question: string,
+  state: AgentState,
+  rankingQueries: readonly string[],
+  context: RunContext,
+  llm: LlmClient,
+): Promise<{ ranked: number; kept: Evidence[] }> {
+  const { config, signal } = context;
+  const titles = paperTitles(state.collection);
+  // Built only when passages arrived since the last ranking; judged ones are left out at query time.
+  state.chunkIndex ??= buildChunkIndex([...state.chunks.values()], titles);
+  const ranking = rankIndexedChunks(state.chunkIndex, [...rankingQueries], { topK: config.topK, perPaperCap: config.perPaperCap, exclude: state.judged });
+  for (const { chunk } of ranking.ranked) state.judged.add(chunk.id);
+  const extracted = await extractEvidence(question, ranking.ranked, titles, llm, { firstKey: state.evidence.length + 1, ...(signal ? { signal } : {}) });
+  signal?.throwIfAborted();
+  state.evidence.push(...extracted.evidence);
+  addStats(state.stats, extracted.stats);
+  return { ranked: ranking.ranked.length, kept: extracted.evidence };
 }
 
 function sentKey(sent: SourceQuery): string {

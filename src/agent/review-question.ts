@@ -187,7 +187,7 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
     answerQuotes: [],
     findings: [],
     evidence,
-    gaps: outcome.gaps,
+    gaps: outcome.assessment?.sufficient === false ? outcome.assessment.missing : [],
     references: buildReferences(registry, recordsById(papers), documentsById(papers)),
     usage: {
       calls: usage.calls,
@@ -203,7 +203,7 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
       ),
     },
     agent: {
-      iterations: outcome.iterations,
+      iterations: outcome.iteration,
       stopReason: outcome.stopReason,
       plannedByModel: outcome.plannedByModel,
       plannedQueries,
@@ -224,7 +224,7 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
     version: context.version,
   };
   const found = [...(outcome.collection.library?.papers.map((paper) => paper.record) ?? []), ...outcome.collection.remoteRecords];
-  const topChunks = outcome.judgedChunks.flatMap((id) => outcome.chunks.get(id) ?? []);
+  const topChunks = [...outcome.judged].flatMap((id) => outcome.chunks.get(id) ?? []);
   return { review, trace: { found, papers, topChunks, evidence: outcome.evidence } };
 }
 

@@ -11,6 +11,7 @@ import type { FullTextAttempt } from "../sources/full-text.js";
 import type { Document, Evidence, LoadedPaper, PaperRecord } from "../types.js";
 import type { DraftAnswer } from "./answer.js";
 import type { Assessment } from "./assess.js";
+import type { VerificationRound } from "./agent.js";
 import type { EvidenceStats } from "./evidence.js";
 import { startCollection, type Collection, type SearchLog, type SourceQuery } from "./gather.js";
 import type { PlannedQuery } from "./plan.js";
@@ -45,6 +46,8 @@ export interface AgentSnapshot {
   stats: EvidenceStats;
   /** Why the loop ended; null while rounds remain. */
   stopReason: string | null;
+  /** The Chain-of-Verification round, once run. */
+  verification: VerificationRound | null;
   /** LLM usage of the run up to this round. */
   usage: UsageSummary;
 }
@@ -232,6 +235,11 @@ export const AgentSnapshotSchema: z.ZodType<AgentSnapshot, unknown> = z
     plannedByModel: z.boolean(),
     stats: z.object({ judged: count, declined: count, failed: count, quotesRejected: count, merged: count }).strict(),
     stopReason: z.string().nullable(),
+    verification: z
+      .object({ questions: z.array(z.string()), queriesSent: count, papersAdded: count, passagesJudged: count, evidenceAdded: count })
+      .strict()
+      .nullable()
+      .default(null),
     usage: UsageSummarySchema,
   })
   .strict();
