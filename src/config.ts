@@ -73,6 +73,8 @@ export const ConfigSchema = z
       .describe('an object of model name → {"input", "output"} US dollars per million tokens'),
     depth: z.enum(["quick", "standard", "deep"]).default("standard").describe("quick, standard or deep"),
     maxIterations: wholeNumber(1, 20, 3),
+    verify: z.boolean().default(true).describe("true or false"),
+    length: z.enum(["short", "standard", "long"]).default("standard").describe("short, standard or long"),
     maxCost: z.number().min(0).optional().describe("a number of US dollars, e.g. 0.50"),
     maxLlmCalls: z.int().min(1).max(100_000).optional().describe("a whole number from 1 to 100000"),
     maxPapers: z.int().min(1).max(10_000).optional().describe("a whole number from 1 to 10000"),
@@ -122,6 +124,8 @@ export const SETTING_NAMES: Record<ConfigKey, { flag: string; env: string }> = {
   llmPrices: { flag: "(config file only)", env: "LITREVIEW_LLM_PRICES" },
   depth: { flag: "--depth", env: "LITREVIEW_DEPTH" },
   maxIterations: { flag: "--max-iterations", env: "LITREVIEW_MAX_ITERATIONS" },
+  verify: { flag: "--verify/--no-verify", env: "LITREVIEW_VERIFY" },
+  length: { flag: "--length", env: "LITREVIEW_LENGTH" },
   maxCost: { flag: "--max-cost", env: "LITREVIEW_MAX_COST" },
   maxLlmCalls: { flag: "--max-llm-calls", env: "LITREVIEW_MAX_LLM_CALLS" },
   maxPapers: { flag: "--max-papers", env: "LITREVIEW_MAX_PAPERS" },
@@ -173,7 +177,7 @@ export function resolveConfig(sources: ConfigSources): Config {
   apply(readEnvironment(sources.env), { kind: "env" });
   apply(sources.flags, { kind: "flag" });
   if (sources.item) apply(sources.item.settings, { kind: "item", where: sources.item.where });
-  applyDepthPreset(merged);
+  applyPresets(merged);
 
   const parsed = ConfigSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
@@ -185,16 +189,24 @@ export function resolveConfig(sources: ConfigSources): Config {
   throw new UsageError(`invalid configuration: ${issue?.message ?? "unknown problem"}`);
 }
 
-/** What each --depth means for the numbers nobody set explicitly. */
+/** What each --depth means for the settings nobody set explicitly (Chain-of-Verification is off at quick). */
 export const DEPTH_PRESETS = {
-  quick: { maxIterations: 1, searchLimit: 20, fetchLimit: 6, topK: 15 },
-  standard: { maxIterations: 3, searchLimit: 40, fetchLimit: 12, topK: 30 },
-  deep: { maxIterations: 5, searchLimit: 100, fetchLimit: 30, topK: 50 },
+  quick: { maxIterations: 1, searchLimit: 20, fetchLimit: 6, topK: 15, verify: false },
+  standard: { maxIterations: 3, searchLimit: 40, fetchLimit: 12, topK: 30, verify: true },
+  deep: { maxIterations: 5, searchLimit: 100, fetchLimit: 30, topK: 50, verify: true },
 } as const satisfies Record<string, ConfigInput>;
 
-function applyDepthPreset(merged: ConfigInput): void {
+/** What each --length means for the extractive review's findings, when --findings is not set. */
+export const LENGTH_PRESETS = {
+  short: { findings: 4 },
+  standard: { findings: 8 },
+  long: { findings: 16 },
+} as const satisfies Record<string, ConfigInput>;
+
+function applyPresets(merged: ConfigInput): void {
   const depth = typeof merged.depth === "string" && merged.depth in DEPTH_PRESETS ? (merged.depth as keyof typeof DEPTH_PRESETS) : "standard";
-  for (const [key, value] of Object.entries(DEPTH_PRESETS[depth]) as [ConfigKey, number][]) {
+  const length = typeof merged.length === "string" && merged.length in LENGTH_PRESETS ? (merged.length as keyof typeof LENGTH_PRESETS) : "standard";
+  for (const [key, value] of Object.entries({ ...DEPTH_PRESETS[depth], ...LENGTH_PRESETS[length] }) as [ConfigKey, unknown][]) {
     if (merged[key] === undefined) merged[key] = value;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mapCitations } from "../src/agent/answer.js";
+import { mapCitations } from "../src/review/claims.js";
 import { extractEvidence, locateQuote, mergeNearDuplicates } from "../src/agent/evidence.js";
 import { keywordQueries, planQueries, renderPlannedQuery, type PlannedQuery } from "../src/agent/plan.js";
 import type { Evidence, RankedChunk } from "../src/types.js";

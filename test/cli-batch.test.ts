@@ -29,7 +29,7 @@ function fakeLlm(delayMs: number) {
     {
       ...lysisScript(),
       passage_evidence: judgeBy(/\w/, 6),
-      cited_answer: () => ({ json: { status: "answered", confidence: "low", answer: "The studies report an effect [E1]. It is small [E2]." } }),
+      cited_answer: () => ({ json: { status: "answered", confidence: "low", answer: "The studies report an effect [E1]. It is small [E2].", findings: [], agreement: [], disagreement: [] } }),
     },
     delayMs,
   );

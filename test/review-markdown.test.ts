@@ -46,10 +46,28 @@ function sampleReview(): Review {
     gaps: [],
     usage: null,
     agent: null,
+    length: "standard",
     answerQuotes: [quote("pmid:1", first, "Mitochondria change during PCD.")],
     findings: [
       quote("pmid:1", first, "Mitochondria change during PCD."),
       quote("local:notes.md", second, "As shown before [12], *cells* die."),
+    ],
+    keyFindings: [],
+    agreement: [],
+    disagreement: [],
+    claims: [
+      {
+        section: "answer",
+        text: `"Mitochondria change during PCD." [${first}]`,
+        draftText: "Mitochondria change during PCD.",
+        citations: [first],
+        evidenceKeys: [],
+        verdict: "supported",
+        method: "lexical",
+        supportScore: 1,
+        action: "kept",
+        decidingQuote: { text: "Mitochondria change during PCD.", citation: first, evidenceKey: null },
+      },
     ],
     references: buildReferences(registry, records, access),
     methods: {
@@ -63,6 +81,7 @@ function sampleReview(): Review {
         { source: "pubmed", query: "mitochondria AND leaves", hits: 0, returned: 0, error: "HTTP 503" },
       ],
       queries: ["Do mitochondria remodel leaves?"],
+      verificationRound: null,
       counts: { found: 3, papers: 2, fullTextSought: 1, fullText: 1, abstractOnly: 1, unavailable: 0, chunks: 5, evidence: 0, rankedChunks: 3, papersQuoted: 2, cited: 2 },
       ranking: { chunkSize: 1200, chunkOverlap: 200, topK: 30, perPaperCap: 3, description: "BM25F" },
     },
@@ -104,7 +123,7 @@ describe("renderMarkdown", () => {
     const markdown = renderMarkdown(sampleReview());
     expect(markdown.split("\n")[0]).toBe("# Do mitochondria remodel leaves?");
     const headings = [...markdown.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
-    expect(headings).toEqual(["Answer", "Key findings", "Evidence table", "Gaps and limitations", "Methods", "References"]);
+    expect(headings).toEqual(["Answer", "Key findings", "Where studies agree and disagree", "Evidence table", "Gaps and limitations", "Methods", "Verification", "References"]);
     expect(markdown).toContain("1 file(s) skipped as unreadable");
   });
 
@@ -115,7 +134,7 @@ describe("renderMarkdown", () => {
     expect(markdown).toContain("  - Europe PMC query `mitochondria AND leaves`: 12 hit(s), 1 taken.");
     expect(markdown).toContain("  - PubMed query `mitochondria AND leaves`: failed.");
     expect(markdown).toContain(
-      "- Flow: 3 record(s) found → 2 distinct paper(s) → full text sought for 1 → read 1 in full text, 1 from the abstract only, 0 not accessible → 3 top chunk(s) → 2 paper(s) quoted → 2 cited.",
+      "- Flow (PRISMA-style): 3 record(s) found → 2 distinct paper(s) screened in and read → full text sought for 1 → read 1 in full text, 1 from the abstract only, 0 not accessible → 3 top chunk(s) → 2 paper(s) quoted → 2 cited.",
     );
     expect(sampleReview().references[0]?.accessReason).toBe("full text from Europe PMC");
   });
@@ -141,11 +160,16 @@ describe("renderMarkdown in llm mode", () => {
         { key: "E3", citation: null, paperId: "pmid:1", chunkId: "pmid:1#1:0", sectionPath: [], relevance: 3, summary: "Not shown.", quote: null },
       ],
     };
+    review.keyFindings = ["Cells *die* [2]."];
+    review.disagreement = ["Leaves [1] and cultures [2] differ in timing."];
     const markdown = renderMarkdown(review);
     expect(markdown).toContain("Mitochondria \\*change\\* shape [1]. They \\[also\\] move [1, 2].");
     expect(markdown).toContain("*Confidence: medium.");
-    expect(markdown).toContain('- Mitochondria change. "Mitochondria change during PCD." [1] — *Results*');
-    expect(markdown).toContain("- Cells die. [2]");
+    expect(markdown).toContain("## Key findings\n\n- Cells \\*die\\* [2].");
+    expect(markdown).toContain("**Disagree or conflict**\n\n- Leaves [1] and cultures [2] differ in timing.");
+    expect(markdown).not.toContain("**Agree**");
+    expect(markdown).toContain("| [1] | Lord et al. (2011) | 2011 | Mitochondria change. | Read in full text |");
+    expect(markdown).toContain("| [2] | notes.md | n/a | Cells die. | Read as abstract only |");
     expect(markdown).not.toContain("Not shown.");
   });
 });

@@ -224,6 +224,7 @@ function snapshotState(state: AgentState, usage: UsageSummary): AgentSnapshot {
  * after the loop ended; what it adds joins the outcome's evidence. The snapshot is reported once done.
  */
 export async function runVerificationRound(
+  question: string,
   outcome: AgentOutcome,
   plan: { questions: string[]; queries: PlannedQuery[] },
   context: RunContext,
@@ -235,8 +236,10 @@ export async function runVerificationRound(
   const sentBefore = outcome.sentQueries.size;
   const judgedBefore = outcome.stats.judged;
   context.progress.step(`verification: ${plan.questions.length} question(s) searched afresh`, { round: outcome.iteration + 1 });
-  await searchAndRead(outcome, plan.queries, plan.questions.join(" "), context, budget, { first: false, followCitations: false });
-  const judged = outcome.chunks.size > 0 ? await judgeTopPassages(plan.questions.join(" "), outcome, plan.questions, context, llm) : { ranked: 0, kept: [] };
+  await searchAndRead(outcome, plan.queries, [question, ...plan.questions].join(" "), context, budget, { first: false, followCitations: false });
+  // Passages are judged against the research question with the statements being checked beside it.
+  const checking = `${question} (checking: ${plan.questions.join("; ")})`;
+  const judged = outcome.chunks.size > 0 ? await judgeTopPassages(checking, outcome, plan.questions, context, llm) : { ranked: 0, kept: [] };
   const verification: VerificationRound = {
     questions: plan.questions,
     queriesSent: outcome.sentQueries.size - sentBefore,

@@ -8,15 +8,19 @@ import { chunkDocument } from "../index/chunker.js";
 import { RANKING_DESCRIPTION, rankChunks } from "../index/fusion.js";
 import { DEFAULT_EXTRACTIVE_OPTIONS, selectExtractiveAnswer, type SentenceCandidate } from "../review/extractive.js";
 import { CitationRegistry, buildReferences } from "../review/references.js";
-import { REVIEW_SCHEMA_VERSION, type Quote, type Review } from "../review/schema.js";
+import { REVIEW_SCHEMA_VERSION, type Quote, type Review, type ReviewClaim } from "../review/schema.js";
 import { SOURCE_LABELS, type Config, type SearchSource } from "../config.js";
 import { gatherByKeywords, gatherCounts, type Collection } from "./gather.js";
 import type { Budget } from "../llm/budget.js";
 import type { LlmClient } from "../llm/types.js";
 import type { Chunk, Evidence, LoadedPaper, PaperRecord } from "../types.js";
-import { runAgent } from "./agent.js";
-import { addUsage, restoreCollection, snapshotCollection, type RunStages } from "./state.js";
-import { mapCitations, writeAnswer } from "./answer.js";
+import { runAgent, runVerificationRound, type AgentOutcome, type VerificationRound } from "./agent.js";
+import { addUsage, restoreCollection, snapshotCollection, type AnswerSnapshot, type RunStages } from "./state.js";
+import type { UsageSummary } from "../llm/types.js";
+import { LENGTH_SETTINGS, writeAnswer, type DraftAnswer } from "./answer.js";
+import { planVerification } from "./cove.js";
+import { verifyClaims } from "./verify-claims.js";
+import { assembleSections, draftItems, judgeLexically, type DraftItem, type DraftSentence } from "../review/claims.js";
 
 /** The language model a review is written with, and the budget it spends. */
 export interface ReviewModel {
@@ -103,6 +107,22 @@ async function extractiveReview(question: string, context: RunContext, timed: Ti
     .map(toQuote)
     .sort((a, b) => a.citation - b.citation || b.score - a.score);
   const answer = answerQuotes.map((quote) => `"${quote.text}" [${quote.citation}]`).join(" ");
+  const chunkText = new Map(chunks.map((chunk) => [chunk.id, chunk.text]));
+  // Every claim of an extractive review is a sentence quoted verbatim: its lexical support is recorded, nothing is rewritten.
+  const claimOf =
+    (section: "answer" | "finding") =>
+    (quote: Quote): ReviewClaim => ({
+      section,
+      text: `"${quote.text}" [${quote.citation}]`,
+      draftText: quote.text,
+      citations: [quote.citation],
+      evidenceKeys: [],
+      verdict: "supported",
+      method: "lexical",
+      supportScore: judgeLexically(quote.text, [{ key: quote.chunkId, text: chunkText.get(quote.chunkId) ?? quote.text }]).score,
+      action: "kept",
+      decidingQuote: { text: quote.text, citation: quote.citation, evidenceKey: null },
+    });
   const review: Review = {
     schemaVersion: REVIEW_SCHEMA_VERSION,
     question,
@@ -110,14 +130,19 @@ async function extractiveReview(question: string, context: RunContext, timed: Ti
     mode: "extractive",
     answer: selection.status === "answered" ? answer : `Insufficient evidence. ${answer}`.trim(),
     confidence: null,
+    length: config.length,
     answerQuotes,
     findings,
+    keyFindings: [],
+    agreement: [],
+    disagreement: [],
+    claims: [...answerQuotes.map(claimOf("answer")), ...findings.map(claimOf("finding"))],
     evidence: [],
     gaps: [],
     references: buildReferences(registry, recordsById(papers), documentsById(papers)),
     usage: null,
     agent: null,
-    methods: describeMethods(config, collection, queries, {
+    methods: describeMethods(config, collection, queries, null, {
       chunks: chunks.length,
       evidence: 0,
       rankedChunks: ranking.ranked.length,
@@ -132,11 +157,6 @@ async function extractiveReview(question: string, context: RunContext, timed: Ti
   return { review, trace: { found, papers, topChunks: ranking.ranked.map(({ chunk }) => chunk), evidence: [] } };
 }
 
-/** Evidence items shown in a review besides the ones its answer cites. */
-const EXTRA_EVIDENCE_SHOWN = 8;
-/** The most relevant evidence items the answer is written from. */
-const ANSWER_EVIDENCE_LIMIT = 40;
-
 async function llmReview(question: string, context: RunContext, model: ReviewModel, timed: Timed, timings: Record<string, number>, stages?: RunStages): Promise<TracedReview> {
   const { config, logger } = context;
   const completed = stages?.completed ?? {};
@@ -144,25 +164,20 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
     runAgent(question, context, model.llm, model.budget, { ...(completed.agent ? { restored: completed.agent } : {}), ...(stages ? { onRoundDone: stages.save.agentRound } : {}) }),
   );
   context.signal?.throwIfAborted();
-  // The run's usage: what earlier runs of it spent (up to the last stage kept) and what this one did.
-  const earlierUsage = completed.answer?.usage ?? completed.agent?.usage;
   const papers = readPapers(outcome.collection, config, logger);
-  const titles = new Map(papers.map(({ record }) => [record.id, record.title]));
-  const byRelevance = [...outcome.evidence].sort((a, b) => b.relevance - a.relevance);
   model.budget.startAnswering();
-  const writeDraft = async () => {
-    const written = byRelevance.length > 0 ? await timed("answer", () => writeAnswer(question, byRelevance.slice(0, ANSWER_EVIDENCE_LIMIT), titles, model.llm, context.signal)) : undefined;
-    context.signal?.throwIfAborted();
-    await stages?.save.answer({ draft: written ?? null, usage: addUsage(earlierUsage, model.llm.usage()) });
-    return written;
-  };
-  const draft = completed.answer ? (completed.answer.draft ?? undefined) : await writeDraft();
+  // The run's usage: what earlier runs of it spent (up to the last stage kept) and what this one did.
+  const written = completed.answer ?? (await writeAndCheck(question, outcome, context, model, timed, completed.agent?.usage, stages));
+  const earlierUsage = completed.answer?.usage ?? completed.agent?.usage;
 
-  const registry = new CitationRegistry();
+  const items = written.draft ? draftItemsOf(written.draft) : [];
+  const judgements = new Map(citedSentences(items).map((sentence, index) => [sentence, written.judgements[index]]));
   const evidenceByKey = new Map(outcome.evidence.map((item) => [item.key, item]));
-  const mapped = draft ? mapCitations(draft.answer, evidenceByKey, (paperId) => registry.cite(paperId)) : undefined;
-  if (mapped && mapped.unknownKeys.length > 0) logger.warn(`the answer cited ${mapped.unknownKeys.length} evidence key(s) that do not exist; removed`);
-  const shown = new Set([...(mapped?.citedKeys ?? []), ...byRelevance.slice(0, EXTRA_EVIDENCE_SHOWN).map((item) => item.key)]);
+  const registry = new CitationRegistry();
+  const assembled = assembleSections(items, (sentence) => judgements.get(sentence), evidenceByKey, (paperId) => registry.cite(paperId));
+  if (assembled.unknownKeys.length > 0) logger.warn(`the answer cited ${assembled.unknownKeys.length} evidence key(s) that do not exist; removed`);
+  const byRelevance = [...outcome.evidence].sort((a, b) => b.relevance - a.relevance);
+  const shown = new Set([...assembled.citedKeys, ...byRelevance.slice(0, LENGTH_SETTINGS[config.length].extraEvidenceShown).map((item) => item.key)]);
   // Evidence shown below the answer gets its paper's number in order of appearance: by paper, best first.
   const evidence = outcome.evidence.map((item) => ({
     key: item.key,
@@ -174,18 +189,30 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
     summary: item.summary,
     quote: item.quote ?? null,
   }));
-  const answer = mapped?.text ?? noAnswerText(outcome.evidence.length, draft === undefined && outcome.evidence.length > 0);
+  // The verification table comes last in the review: quotes that decided get their paper's number there.
+  const claims: ReviewClaim[] = assembled.claims.map(({ decidingQuote, ...claim }) => {
+    const paperId = decidingQuote ? evidenceByKey.get(decidingQuote.key)?.paperId : undefined;
+    return {
+      ...claim,
+      decidingQuote: decidingQuote && paperId ? { text: decidingQuote.text, citation: registry.cite(paperId), evidenceKey: decidingQuote.key } : null,
+    };
+  });
+  const answerStands = claims.some((claim) => claim.section === "answer" && claim.action !== "dropped");
   const usage = addUsage(earlierUsage, model.llm.usage());
-  const plannedQueries = outcome.plans.flat().length;
   const review: Review = {
     schemaVersion: REVIEW_SCHEMA_VERSION,
     question,
-    status: draft?.status === "answered" && mapped && mapped.citedKeys.length > 0 ? "answered" : "insufficient",
+    status: written.draft?.status === "answered" && answerStands ? "answered" : "insufficient",
     mode: "llm",
-    answer,
-    confidence: draft?.confidence ?? null,
+    answer: answerText(assembled.answer, written.draft !== null, outcome.evidence.length, claims),
+    confidence: written.draft?.confidence ?? null,
+    length: config.length,
     answerQuotes: [],
     findings: [],
+    keyFindings: assembled.findings,
+    agreement: assembled.agreement,
+    disagreement: assembled.disagreement,
+    claims,
     evidence,
     gaps: outcome.assessment?.sufficient === false ? outcome.assessment.missing : [],
     references: buildReferences(registry, recordsById(papers), documentsById(papers)),
@@ -206,13 +233,13 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
       iterations: outcome.iteration,
       stopReason: outcome.stopReason,
       plannedByModel: outcome.plannedByModel,
-      plannedQueries,
+      plannedQueries: outcome.plans.flat().length,
       passagesJudged: outcome.stats.judged,
       passagesDeclined: outcome.stats.declined,
       quotesRejected: outcome.stats.quotesRejected,
-      unknownCitations: mapped?.unknownKeys.length ?? 0,
+      unknownCitations: assembled.unknownKeys.length,
     },
-    methods: describeMethods(config, outcome.collection, outcome.rankingQueries, {
+    methods: describeMethods(config, outcome.collection, outcome.rankingQueries, outcome.verification, {
       chunks: outcome.chunks.size,
       evidence: outcome.evidence.length,
       rankedChunks: outcome.stats.judged + outcome.stats.failed,
@@ -226,6 +253,73 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
   const found = [...(outcome.collection.library?.papers.map((paper) => paper.record) ?? []), ...outcome.collection.remoteRecords];
   const topChunks = [...outcome.judged].flatMap((id) => outcome.chunks.get(id) ?? []);
   return { review, trace: { found, papers, topChunks, evidence: outcome.evidence } };
+}
+
+/**
+ * The draft (rebuilt after a Chain-of-Verification round when --verify), and a judgement of each of
+ * its cited sentences; kept in the run directory as the answer stage.
+ */
+async function writeAndCheck(
+  question: string,
+  outcome: AgentOutcome,
+  context: RunContext,
+  model: ReviewModel,
+  timed: Timed,
+  earlierUsage: UsageSummary | undefined,
+  stages?: RunStages,
+): Promise<AnswerSnapshot> {
+  const { config, logger, signal } = context;
+  const titles = new Map([...outcome.collection.papers].map(([id, paper]) => [id, paper.record.title]));
+  const write = async (verificationQuestions: readonly string[] | undefined) => {
+    const best = [...outcome.evidence].sort((a, b) => b.relevance - a.relevance).slice(0, LENGTH_SETTINGS[config.length].evidence);
+    if (best.length === 0) return undefined;
+    const draft = await writeAnswer(question, best, titles, model.llm, { length: config.length, ...(verificationQuestions ? { verificationQuestions } : {}), ...(signal ? { signal } : {}) });
+    signal?.throwIfAborted();
+    return draft;
+  };
+  let draft = await timed("answer", () => write(outcome.verification?.questions));
+  if (draft && config.verify && outcome.verification === null && model.budget.exhausted() === undefined) {
+    const plan = await timed("verification-plan", () => planVerification(question, draft as DraftAnswer, model.llm, signal));
+    signal?.throwIfAborted();
+    if (plan) {
+      const round = await timed("verification", () =>
+        runVerificationRound(question, outcome, plan, context, model.llm, model.budget, { ...(stages ? { onRoundDone: stages.save.agentRound } : {}), ...(earlierUsage ? { earlierUsage } : {}) }),
+      );
+      logger.info(`Chain-of-Verification: ${plan.questions.length} question(s), ${round.papersAdded} new paper(s) read, ${round.evidenceAdded} new evidence item(s)`);
+      if (round.evidenceAdded > 0) draft = (await timed("answer-revision", () => write(plan.questions))) ?? draft;
+    }
+  }
+  const items = draft ? draftItemsOf(draft) : [];
+  const evidenceByKey = new Map(outcome.evidence.map((item) => [item.key, item]));
+  const passagesFor = (keys: readonly string[]) =>
+    keys.flatMap((key) => {
+      const item = evidenceByKey.get(key);
+      return item ? [{ key, text: outcome.chunks.get(item.chunkId)?.text ?? item.quote ?? item.summary }] : [];
+    });
+  const judged = await timed("claims", () => verifyClaims(items, passagesFor, model.llm, signal));
+  signal?.throwIfAborted();
+  const judgements = citedSentences(items).flatMap((sentence) => judged.get(sentence) ?? []);
+  const snapshot: AnswerSnapshot = { draft: draft ?? null, judgements, usage: addUsage(earlierUsage, model.llm.usage()) };
+  await stages?.save.answer(snapshot);
+  return snapshot;
+}
+
+function draftItemsOf(draft: DraftAnswer): DraftItem[] {
+  return draftItems({ answer: [draft.answer], finding: draft.findings, agreement: draft.agreement, disagreement: draft.disagreement });
+}
+
+function citedSentences(items: readonly DraftItem[]): DraftSentence[] {
+  return items.flatMap((item) => item.sentences.filter((sentence) => sentence.keys.length > 0));
+}
+
+/** The answer as shown: the checked text, or why there is none. */
+function answerText(checked: string, drafted: boolean, evidenceCount: number, claims: readonly ReviewClaim[]): string {
+  const droppedFromAnswer = claims.some((claim) => claim.section === "answer" && claim.action === "dropped");
+  if (droppedFromAnswer && !claims.some((claim) => claim.section === "answer" && claim.action !== "dropped")) {
+    return `${checked} The draft answer's claims were not borne out by the passages they cited and were removed; see Verification.`.trim();
+  }
+  if (checked.length > 0) return checked;
+  return noAnswerText(evidenceCount, !drafted && evidenceCount > 0);
 }
 
 function noAnswerText(evidenceCount: number, modelFailed: boolean): string {
@@ -252,12 +346,13 @@ function documentsById(papers: readonly LoadedPaper[]): Map<string, LoadedPaper[
 
 type StageCounts = Pick<Review["methods"]["counts"], "chunks" | "evidence" | "rankedChunks" | "papersQuoted" | "cited">;
 
-function describeMethods(config: Config, collection: Collection, queries: string[], stages: StageCounts): Review["methods"] {
+function describeMethods(config: Config, collection: Collection, queries: string[], verificationRound: VerificationRound | null, stages: StageCounts): Review["methods"] {
   const counts = gatherCounts(collection);
   return {
     sources: describeSources(config, collection),
     searches: collection.searches,
     queries,
+    verificationRound,
     counts: {
       found: counts.found,
       papers: collection.papers.size,

@@ -9,6 +9,7 @@ import { AccessSchema, PaperIdsSchema } from "../review/schema.js";
 import type { SourceContext } from "../sources/context.js";
 import type { FullTextAttempt } from "../sources/full-text.js";
 import type { Document, Evidence, LoadedPaper, PaperRecord } from "../types.js";
+import type { ClaimJudgement } from "../review/claims.js";
 import type { DraftAnswer } from "./answer.js";
 import type { Assessment } from "./assess.js";
 import type { VerificationRound } from "./agent.js";
@@ -52,9 +53,13 @@ export interface AgentSnapshot {
   usage: UsageSummary;
 }
 
-/** The model's draft answer (null: no evidence, or the model failed), and the run's LLM usage up to it. */
+/**
+ * The model's final draft (null: no evidence, or the model failed), the judgement of each of its
+ * cited sentences in order, and the run's LLM usage up to them.
+ */
 export interface AnswerSnapshot {
   draft: DraftAnswer | null;
+  judgements: ClaimJudgement[];
   usage: UsageSummary;
 }
 
@@ -246,7 +251,30 @@ export const AgentSnapshotSchema: z.ZodType<AgentSnapshot, unknown> = z
 
 export const AnswerSnapshotSchema: z.ZodType<AnswerSnapshot, unknown> = z
   .object({
-    draft: z.object({ status: z.enum(["answered", "insufficient"]), confidence: z.enum(["high", "medium", "low"]), answer: z.string() }).strict().nullable(),
+    draft: z
+      .object({
+        status: z.enum(["answered", "insufficient"]),
+        confidence: z.enum(["high", "medium", "low"]),
+        answer: z.string(),
+        findings: z.array(z.string()).default([]),
+        agreement: z.array(z.string()).default([]),
+        disagreement: z.array(z.string()).default([]),
+      })
+      .strict()
+      .nullable(),
+    judgements: z
+      .array(
+        z
+          .object({
+            verdict: z.enum(["supported", "partially", "unsupported"]),
+            method: z.enum(["model", "lexical", "citation-check"]),
+            score: z.number().nullable(),
+            decidingQuote: z.object({ key: z.string(), text: z.string() }).strict().nullable(),
+            revision: z.string(),
+          })
+          .strict(),
+      )
+      .default([]),
     usage: UsageSummarySchema,
   })
   .strict();

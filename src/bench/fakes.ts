@@ -245,7 +245,14 @@ class FakeLlm implements LlmClient {
           : { sufficient: true, missing: [], followCitations: false, queries: [] };
       case "cited_answer": {
         const keys = [...new Set([...request.user.matchAll(/^\[(E\d+)\]/gm)].map((match) => match[1]))].slice(0, 3);
-        return { status: "answered", confidence: "medium", answer: `The evidence bears on the question ${keys.map((key) => `[${key}]`).join("")}.` };
+        const cited = keys.map((key) => `[${key}]`).join("");
+        return { status: "answered", confidence: "medium", answer: `The evidence bears on the question ${cited}.`, findings: [`The studies report findings on ${terms.slice(0, 3).join(", ")} ${cited}.`], agreement: [], disagreement: [] };
+      }
+      case "verification_questions":
+        return { questions: plannedQueries(terms, 2, FOLLOW_UP_OFFSET).map((query) => ({ question: `Is it confirmed that ${question}`, query })) };
+      case "claim_verdict": {
+        const passage = /\[E\d+\] ([^\n]*)/.exec(request.user)?.[1] ?? "";
+        return { verdict: "supported", quote: passage.split(/(?<=[.!?])\s+/)[0] ?? "", revision: "" };
       }
       default:
         throw new Error(`the fake LLM has no answer for schema ${request.schemaName}: add one to src/bench/fakes.ts`);

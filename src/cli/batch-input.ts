@@ -34,6 +34,8 @@ const QuestionLineSchema = z
     searchLimit: z.number(),
     fetchLimit: z.number(),
     findings: z.number(),
+    verify: z.boolean(),
+    length: z.enum(["short", "standard", "long"]),
   })
   .partial()
   .required({ question: true })

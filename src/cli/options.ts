@@ -25,6 +25,9 @@ export function addPipelineOptions(command: Command): Command {
     .option("--max-papers <n>", "read at most this many papers")
     .option("--time-limit <seconds>", "stop gathering after this long and answer from what was found")
     .option("--no-llm", "write an extractive review from quoted passages, without a language model")
+    .option("--verify", "Chain-of-Verification: search the draft's key statements afresh and rebuild the review (default at standard and deep depth)")
+    .option("--no-verify", "no Chain-of-Verification round (default at quick depth)")
+    .addOption(new Option("--length <length>", "how long the review is: answer, findings, evidence shown (default standard)").choices(["short", "standard", "long"]))
     .option("--top-k <n>", "chunks kept after ranking (default 30)")
     .option("--per-paper-cap <n>", "at most this many top chunks from one paper (default 3)")
     .option("--chunk-size <n>", "target chunk size in characters (default 1200)")
@@ -110,6 +113,8 @@ const FLAG_SETTINGS: ConfigKey[] = [
   "ollamaUrl",
   "llmConcurrency",
   "maxIterations",
+  "verify",
+  "length",
   "maxCost",
   "maxLlmCalls",
   "maxPapers",

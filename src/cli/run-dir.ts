@@ -44,6 +44,8 @@ const PIPELINE_SETTINGS = [
   "chunkSize",
   "chunkOverlap",
   "findings",
+  "verify",
+  "length",
   "maxCost",
   "maxLlmCalls",
   "maxPapers",

@@ -9,9 +9,11 @@ export function renderMarkdown(review: Review): string {
     `# ${escapeInline(normaliseWhitespace(review.question))}`,
     renderAnswer(review),
     renderFindings(review, referencesByNumber),
+    renderAgreement(review),
     renderEvidenceTable(review, referencesByNumber),
     renderLimitations(review),
     renderMethods(review),
+    renderVerification(review),
     renderReferences(review.references),
   ];
   return `${blocks.filter((block) => block.length > 0).join("\n\n")}\n`;
@@ -23,7 +25,7 @@ function renderAnswer(review: Review): string {
     const prefix = review.status === "insufficient" ? "**Insufficient evidence.** " : "";
     lines.push(`${prefix}${renderCitedText(review.answer)}`.trim());
     const confidence = review.confidence ?? "not assessed";
-    lines.push("", `*Confidence: ${confidence}. Written by a language model from the evidence below; every number cites a paper it read.*`);
+    lines.push("", `*Confidence: ${confidence}. Written by a language model from the evidence below; every claim was checked against the passages it cites (see Verification).*`);
     return lines.join("\n");
   }
   if (review.status === "insufficient") {
@@ -60,24 +62,10 @@ function shownEvidence(review: Review): ShownEvidence[] {
     .sort((a, b) => a.citation - b.citation || b.relevance - a.relevance);
 }
 
-function renderEvidenceFindings(review: Review, referencesByNumber: ReadonlyMap<number, ReviewReference>): string {
-  const items = shownEvidence(review);
-  if (items.length === 0) return "";
-  const lines = ["## Key findings"];
-  for (const [citation, group] of groupBy(items, (item) => item.citation)) {
-    const reference = referencesByNumber.get(citation);
-    lines.push("", `**${escapeInline(shortCitation(reference))}** — ${escapeInline(referenceTitle(reference))}`, "");
-    for (const item of group) {
-      const quote = item.quote ? ` "${escapeInline(item.quote)}"` : "";
-      const section = item.sectionPath.length > 0 ? ` — *${escapeInline(item.sectionPath.join(" › "))}*` : "";
-      lines.push(`- ${escapeInline(item.summary)}${quote} [${citation}]${section}`);
-    }
-  }
-  return lines.join("\n");
-}
-
 function renderFindings(review: Review, referencesByNumber: ReadonlyMap<number, ReviewReference>): string {
-  if (review.mode === "llm") return renderEvidenceFindings(review, referencesByNumber);
+  if (review.mode === "llm") {
+    return review.keyFindings.length === 0 ? "" : ["## Key findings", "", ...review.keyFindings.map((finding) => `- ${renderCitedText(finding)}`)].join("\n");
+  }
   if (review.findings.length === 0) return "";
   const lines = ["## Key findings"];
   for (const [citation, quotes] of groupBy(review.findings, (quote) => quote.citation)) {
@@ -91,17 +79,46 @@ function renderFindings(review: Review, referencesByNumber: ReadonlyMap<number, 
   return lines.join("\n");
 }
 
+function renderAgreement(review: Review): string {
+  const lines = ["## Where studies agree and disagree", ""];
+  if (review.mode === "extractive") {
+    lines.push("Not assessed: an extractive review quotes passages without comparing the studies (that needs a language model).");
+    return lines.join("\n");
+  }
+  if (review.agreement.length === 0 && review.disagreement.length === 0) {
+    lines.push("The evidence read shows no point of agreement or conflict between studies beyond the findings above.");
+    return lines.join("\n");
+  }
+  if (review.agreement.length > 0) lines.push("**Agree**", "", ...review.agreement.map((item) => `- ${renderCitedText(item)}`));
+  if (review.disagreement.length > 0) {
+    if (review.agreement.length > 0) lines.push("");
+    lines.push("**Disagree or conflict**", "", ...review.disagreement.map((item) => `- ${renderCitedText(item)}`));
+  }
+  return lines.join("\n");
+}
+
+/** Table cells are one line of at most this many characters. */
+const FINDING_CELL_LENGTH = 220;
+
 function renderEvidenceTable(review: Review, referencesByNumber: ReadonlyMap<number, ReviewReference>): string {
-  const passages: { citation: number }[] = review.mode === "llm" ? shownEvidence(review) : review.findings;
-  if (passages.length === 0) return "";
-  const lines = ["## Evidence table", "", "| Ref | Study | Year | Passages quoted | Read as |", "|---|---|---|---|---|"];
-  for (const [citation, quotes] of groupBy(passages, (passage) => passage.citation)) {
-    const reference = referencesByNumber.get(citation);
+  const rows: { citation: number; finding: string }[] =
+    review.mode === "llm"
+      ? shownEvidence(review).map((item) => ({ citation: item.citation, finding: item.summary }))
+      : [...groupBy(review.findings, (quote) => quote.citation)].map(([citation, quotes]) => ({ citation, finding: `"${quotes[0]?.text ?? ""}"` }));
+  if (rows.length === 0) return "";
+  const lines = ["## Evidence table", "", "| Ref | Study | Year | Finding | Read as |", "|---|---|---|---|---|"];
+  for (const row of rows) {
+    const reference = referencesByNumber.get(row.citation);
     lines.push(
-      `| [${citation}] | ${escapeInline(shortCitation(reference))} | ${reference?.year ?? "n/a"} | ${quotes.length} | ${accessLabel(reference?.access)} |`,
+      `| [${row.citation}] | ${escapeInline(shortCitation(reference))} | ${reference?.year ?? "n/a"} | ${escapeInline(truncate(row.finding, FINDING_CELL_LENGTH))} | ${accessLabel(reference?.access)} |`,
     );
   }
   return lines.join("\n");
+}
+
+function truncate(text: string, length: number): string {
+  const flat = normaliseWhitespace(text);
+  return flat.length <= length ? flat : `${flat.slice(0, length - 1).trimEnd()}…`;
 }
 
 function renderLimitations(review: Review): string {
@@ -139,12 +156,51 @@ function renderMethods(review: Review): string {
     lines.push(`  - ${SOURCE_LABELS[search.source]} query \`${search.query.replaceAll("`", "'")}\`: ${outcome}.`);
   }
   lines.push(
-    `- Flow: ${counts.found} record(s) found → ${counts.papers} distinct paper(s) → full text sought for ${counts.fullTextSought} → read ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only, ${counts.unavailable} not accessible → ${counts.rankedChunks} top chunk(s) → ${review.mode === "llm" ? `${counts.evidence} evidence item(s) from ${counts.papersQuoted} paper(s)` : `${counts.papersQuoted} paper(s) quoted`} → ${counts.cited} cited.`,
+    `- Flow (PRISMA-style): ${counts.found} record(s) found → ${counts.papers} distinct paper(s) screened in and read → full text sought for ${counts.fullTextSought} → read ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only, ${counts.unavailable} not accessible → ${counts.rankedChunks} top chunk(s) → ${review.mode === "llm" ? `${counts.evidence} evidence item(s) from ${counts.papersQuoted} paper(s)` : `${counts.papersQuoted} paper(s) quoted`} → ${counts.cited} cited.`,
+    ...renderVerificationRound(review),
     `- Chunking: ${counts.chunks} chunk(s) of about ${methods.ranking.chunkSize} characters (overlap ${methods.ranking.chunkOverlap}) at sentence boundaries within sections.`,
     `- Ranking: ${methods.ranking.description}; ranked against ${methods.queries.map((query) => `"${escapeInline(normaliseWhitespace(query))}"`).join("; ")}; kept the top ${methods.ranking.topK} chunks with at most ${methods.ranking.perPaperCap} per paper (${counts.rankedChunks} kept).`,
     ...renderModelUse(review),
     `- litreview ${review.version}, ${review.generatedAt}.`,
   );
+  return lines.join("\n");
+}
+
+function renderVerificationRound(review: Review): string[] {
+  if (review.mode === "extractive") return [];
+  const round = review.methods.verificationRound;
+  if (!round) return ["- Chain-of-Verification: not run (--no-verify, quick depth, or no draft to check)."];
+  return [
+    `- Chain-of-Verification: the draft's key statements became ${round.questions.length} verification question(s), searched with ${round.queriesSent} new quer${round.queriesSent === 1 ? "y" : "ies"}; the round read ${round.papersAdded} more paper(s), judged ${round.passagesJudged} passage(s) and added ${round.evidenceAdded} evidence item(s); the review was rebuilt on all the evidence.`,
+  ];
+}
+
+function renderVerification(review: Review): string {
+  const { claims } = review;
+  const lines = ["## Verification", ""];
+  if (claims.length === 0) {
+    lines.push("No claim to check: the review makes no cited statement.");
+    return lines.join("\n");
+  }
+  if (review.mode === "extractive") {
+    const mean = claims.reduce((sum, claim) => sum + (claim.supportScore ?? 0), 0) / claims.length;
+    lines.push(`All ${claims.length} claim(s) are sentences quoted verbatim from the passages they cite (mean lexical support ${mean.toFixed(2)}); none was rewritten.`);
+    return lines.join("\n");
+  }
+  const count = (test: (claim: Review["claims"][number]) => boolean) => claims.filter(test).length;
+  lines.push(
+    `${claims.length} claim(s) checked against the passages they cite (${count((claim) => claim.method === "model")} by the language model, ${count((claim) => claim.method === "lexical")} by lexical support where the model could not judge, ${count((claim) => claim.method === "citation-check")} citing no evidence that exists): ${count((claim) => claim.verdict === "supported")} supported, ${count((claim) => claim.verdict === "partially")} partially supported, ${count((claim) => claim.verdict === "unsupported")} unsupported; ${count((claim) => claim.action === "rewritten")} rewritten, ${count((claim) => claim.action === "dropped")} dropped.`,
+    "",
+    "| # | Section | Claim | Verdict | Action | Deciding quote |",
+    "|---|---|---|---|---|---|",
+  );
+  claims.forEach((claim, index) => {
+    const shown = claim.action === "dropped" ? `~~${escapeInline(claim.draftText)}~~` : renderCitedText(claim.text);
+    const was = claim.action === "rewritten" ? ` (draft: ${escapeInline(claim.draftText)})` : "";
+    const quote = claim.decidingQuote ? `"${escapeInline(truncate(claim.decidingQuote.text, FINDING_CELL_LENGTH))}" [${claim.decidingQuote.citation}]` : "—";
+    const verdict = claim.method === "lexical" ? `${claim.verdict} (lexical ${(claim.supportScore ?? 0).toFixed(2)})` : claim.verdict;
+    lines.push(`| ${index + 1} | ${claim.section} | ${shown}${was} | ${verdict} | ${claim.action} | ${quote} |`);
+  });
   return lines.join("\n");
 }
 

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { SEARCH_SOURCES } from "../config.js";
 
-export const REVIEW_SCHEMA_VERSION = "1";
+export const REVIEW_SCHEMA_VERSION = "2";
 
 export const PaperIdsSchema = z
   .object({
@@ -63,6 +63,29 @@ export const EvidenceItemSchema = z
   })
   .strict();
 
+/** One claim of the review (a sentence carrying citations) and how it was checked against what it cites. */
+export const ClaimSchema = z
+  .object({
+    section: z.enum(["answer", "finding", "agreement", "disagreement"]),
+    /** The claim as shown, with [n] citations; for a dropped claim, the draft's text without citations. */
+    text: z.string(),
+    /** The draft's sentence before checking, without citations. */
+    draftText: z.string(),
+    /** Reference numbers the shown claim cites (empty when dropped). */
+    citations: z.array(z.int().min(1)),
+    /** Evidence keys the draft cited (llm mode). */
+    evidenceKeys: z.array(z.string()),
+    verdict: z.enum(["supported", "partially", "unsupported"]),
+    /** model: judged by the language model; lexical: by the share of the claim's terms found in the cited passages; citation-check: it cited nothing that exists. */
+    method: z.enum(["model", "lexical", "citation-check"]),
+    /** The lexical support score, 0–1 (lexical method only). */
+    supportScore: z.number().min(0).max(1).nullable(),
+    action: z.enum(["kept", "rewritten", "dropped"]),
+    /** The source's own words that decided the verdict, with the reference number of their paper. */
+    decidingQuote: z.object({ text: z.string(), citation: z.int().min(1), evidenceKey: z.string().nullable() }).strict().nullable(),
+  })
+  .strict();
+
 const TokenCountsSchema = {
   calls: z.int().min(0),
   promptTokens: z.int().min(0),
@@ -108,8 +131,18 @@ export const ReviewSchema = z
     answer: z.string(),
     /** The model's judgement of the evidence behind the answer (llm mode only). */
     confidence: z.enum(["high", "medium", "low"]).nullable(),
+    /** How long the review was asked to be (--length). */
+    length: z.enum(["short", "standard", "long"]),
     answerQuotes: z.array(QuoteSchema),
+    /** Extractive mode: the quoted findings. */
     findings: z.array(QuoteSchema),
+    /** llm mode: the key findings as written and checked, each with [n] citations. */
+    keyFindings: z.array(z.string()),
+    /** llm mode: where the studies agree, and where they disagree or conflict and why. */
+    agreement: z.array(z.string()),
+    disagreement: z.array(z.string()),
+    /** Every claim and its verdict, including those rewritten or dropped. */
+    claims: z.array(ClaimSchema),
     /** What the evidence step kept (llm mode only), with the reference number of those shown in the review. */
     evidence: z.array(EvidenceItemSchema),
     /** What the evidence was judged to be missing. */
@@ -145,6 +178,17 @@ export const ReviewSchema = z
         ),
         /** The texts the chunks were ranked against. */
         queries: z.array(z.string()),
+        /** The Chain-of-Verification round (--verify), when one ran. */
+        verificationRound: z
+          .object({
+            questions: z.array(z.string()),
+            queriesSent: z.int().min(0),
+            papersAdded: z.int().min(0),
+            passagesJudged: z.int().min(0),
+            evidenceAdded: z.int().min(0),
+          })
+          .strict()
+          .nullable(),
         counts: z
           .object({
             /** Records returned by every search plus library papers, before duplicates were merged. */
@@ -181,3 +225,4 @@ export const ReviewSchema = z
 export type Review = z.infer<typeof ReviewSchema>;
 export type ReviewReference = z.infer<typeof ReferenceSchema>;
 export type Quote = z.infer<typeof QuoteSchema>;
+export type ReviewClaim = z.infer<typeof ClaimSchema>;

@@ -26,6 +26,19 @@ const plan = (term: string, synonyms: string[] = []): FakeReply => ({
   json: { queries: [{ must: [{ term, synonyms }], should: [], yearFrom: null, yearTo: null }] },
 });
 
+/** The passages a claim-verification request fenced, one per evidence key. */
+export const fencedPassages = (request: FakeChatRequest): { key: string; text: string }[] =>
+  [...fencedPassage(request).matchAll(/\[(E\d+)\] ([^\n]*)/g)].map((match) => ({ key: match[1] ?? "", text: match[2] ?? "" }));
+
+/** The claim a claim-verification request checks. */
+export const checkedClaim = (request: FakeChatRequest): string => /^Claim: (.*)$/m.exec(userMessage(request))?.[1] ?? "";
+
+/** A claim judge that finds every claim supported, quoting the first sentence of the first passage. */
+export function supportEverything(request: FakeChatRequest): FakeReply {
+  const first = fencedPassages(request)[0]?.text ?? "";
+  return { json: { verdict: "supported", quote: first.split(/(?<=\.)\s+/)[0] ?? "", revision: "" } };
+}
+
 export const SUFFICIENT: FakeReply = { json: { sufficient: true, missing: [], followCitations: false, queries: [] } };
 
 /** The agent's replies about lysis in phage lambda (the fixtures/jats library); any step can be replaced. */
@@ -35,7 +48,13 @@ export function lysisScript(): Record<string, (request: FakeChatRequest) => Fake
     hypothetical_answers: () => ({ json: { answers: [{ answer: "The holin sets the time of lysis.", rationale: "holin", synonyms: ["S105"] }] } }),
     passage_evidence: judgeBy(/lysis/i),
     evidence_assessment: () => SUFFICIENT,
-    cited_answer: () => ({ json: { status: "answered", confidence: "medium", answer: "Lysis timing is set by the holin [E1]." } }),
+    cited_answer: () => ({
+      json: { status: "answered", confidence: "medium", answer: "Lysis timing is set by the holin [E1].", findings: ["The holin triggers lysis [E1]."], agreement: [], disagreement: [] },
+    }),
+    claim_verdict: supportEverything,
+    verification_questions: () => ({
+      json: { questions: [{ question: "Which protein sets the time of lysis?", query: { must: [{ term: "holin", synonyms: [] }], should: [], yearFrom: null, yearTo: null } }] },
+    }),
   };
 }
 
