@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, onTestFinished } from "vitest";
+import { checkCliReviews } from "./review-citations.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = fileURLToPath(new URL("../../bin/litreview.js", import.meta.url));
@@ -52,7 +53,15 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.stdout.setEncoding("utf8").on("data", (data: string) => (stdout += data));
     child.stderr.setEncoding("utf8").on("data", (data: string) => (stderr += data));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      try {
+        checkCliReviews(args, options.cwd ?? REPO_ROOT, stdout);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.on("error", () => undefined);
     child.stdin.end(options.stdin ?? "");
   });
@@ -77,7 +86,17 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
     stderr += data;
     for (const waiter of stderrWaiters.filter((candidate) => stderr.includes(candidate.text))) waiter.resolve();
   });
-  const exited = new Promise<CliResult>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  const exited = new Promise<CliResult>((resolve, reject) =>
+    child.on("close", (code) => {
+      try {
+        checkCliReviews(args, REPO_ROOT, stdout);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+      resolve({ code, stdout, stderr });
+    }),
+  );
   return {
     child,
     exited,
