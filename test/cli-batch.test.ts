@@ -12,6 +12,8 @@ import { closedPort } from "./helpers/ports.js";
 import { REPO_ROOT, runCli, spawnCli } from "./helpers/cli.js";
 import { judgeBy, llmEnv, lysisScript, startAgentLlm, userMessage } from "./helpers/agent-llm.js";
 import { makeTempDir } from "./helpers/temp.js";
+import { Cite } from "@citation-js/core";
+import "@citation-js/plugin-bibtex";
 
 const CORPUS = join(REPO_ROOT, "fixtures/pubmedqa/corpus.jsonl");
 const LIBRARY = ["--library", CORPUS, "--sources", "none"];
@@ -167,6 +169,27 @@ describe("litreview batch", () => {
     expect(byId.get(defaultId("q1"))?.resumed).toBe(true);
     expect(byId.get(defaultId("q2"))?.resumed).toBeUndefined();
     expectCompleteOutputs(join(cwd, "out"), defaultId("q2"), "q2");
+  });
+
+  it("writes each question's cited references with --bib-format, also for questions finished before it was asked", async () => {
+    const cwd = makeTempDir("litreview-batch-bib-");
+    const args = ["batch", "-", "--out-dir", "out", "--library", join(REPO_ROOT, "fixtures/jats"), "--sources", "none", "--no-llm"];
+    const stdin = "What determines lysis time in phage lambda?\nDoes PBDE-47 affect thyroid hormone?\n";
+    const env = { LITREVIEW_CACHE_DIR: makeTempDir() };
+    expect((await runCli(args, { stdin, cwd, env })).code).toBe(0);
+    const again = await runCli([...args, "--resume", "--bib-format", "bibtex"], { stdin, cwd, env });
+    expect(again.code).toBe(0);
+    for (const summary of summariesOf(again.stdout)) {
+      expect(summary).toMatchObject({ resumed: true, paths: { bibliography: `out/${summary.id}.bib` } });
+      const review = ReviewSchema.parse(JSON.parse(readFileSync(join(cwd, "out", `${summary.id}.json`), "utf8")));
+      const entries = new Cite(readFileSync(join(cwd, "out", `${summary.id}.bib`), "utf8")).data;
+      // BibTeX spells the prime of "2,2′,4,4′" as an apostrophe (see formatBibliography).
+      expect(entries.map((entry) => entry.title)).toEqual(review.references.map((reference) => reference.title.replaceAll("′", "'")));
+    }
+    const fresh = await runCli(["batch", "-", "--out-dir", "csl", "--library", join(REPO_ROOT, "fixtures/jats"), "--sources", "none", "--no-llm", "--bib-format", "csljson"], { stdin, cwd, env });
+    const [first] = summariesOf(fresh.stdout);
+    expect(first?.paths?.bibliography).toBe(`csl/${first?.id ?? ""}.csl.json`);
+    expect(Array.isArray(JSON.parse(readFileSync(join(cwd, "csl", `${first?.id ?? ""}.csl.json`), "utf8")))).toBe(true);
   });
 
   it("takes ids and per-question settings from JSONL", async () => {

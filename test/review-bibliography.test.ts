@@ -81,6 +81,16 @@ describe("formatBibliography", () => {
     expect(bibtex).not.toMatch(/[^\\]%/);
   });
 
+  it("loses no character of a title in BibTeX: primes, non-breaking hyphens and relations the writer has no TeX for are spelled out", async () => {
+    const [first] = REFERENCES;
+    if (!first) throw new Error("no reference");
+    const title = "2,2′,4,4′-Tetrabromodiphenyl ether and β‐catenin at ≥5 µM (∼2 h)";
+    const [item] = parsedBack(await formatBibliography([{ ...first, title }], "bibtex"));
+    expect(item?.title).toBe("2,2',4,4'-Tetrabromodiphenyl ether and β-catenin at >=5 μM (approx. 2 h)");
+    // RIS and CSL-JSON are UTF-8 and keep the title as it is.
+    expect(parsedBack(await formatBibliography([{ ...first, title }], "ris"))[0]?.title).toBe(title);
+  });
+
   it("writes CSL-JSON with the PubMed ids as fields and the citation key as id", async () => {
     const items = JSON.parse(await formatBibliography(REFERENCES, "csljson")) as CslItem[];
     expect(items.map((item) => item.id)).toEqual(["ref1", "ref2"]);

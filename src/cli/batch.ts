@@ -5,7 +5,7 @@
 // `--resume` skips questions whose outputs are already complete and resumes the others from there.
 import { readFile, mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import pLimit from "p-limit";
 import { reviewQuestion } from "../agent/review-question.js";
 import { resolveConfig, type Config, type ConfigInput } from "../config.js";
@@ -13,6 +13,7 @@ import { toolVersion, type RunContext } from "../context.js";
 import { EXIT_FAILURE, EXIT_OK, RunError, UsageError, errorMessage } from "../errors.js";
 import { normaliseWhitespace } from "../fulltext/paper.js";
 import type { Logger } from "../log.js";
+import { BIBLIOGRAPHY_EXTENSION, BIBLIOGRAPHY_FORMATS, formatBibliography, type BibliographyFormat } from "../review/bibliography.js";
 import { ReviewSchema, type Review } from "../review/schema.js";
 import { parseBatchInput, type BatchQuestion } from "./batch-input.js";
 import { logBatchProgress, questionLogger, terminalBatchProgress, type BatchProgress } from "./batch-progress.js";
@@ -38,8 +39,8 @@ export interface SummaryLine {
   /** Null when a model's price is unknown. */
   costUsd: number | null;
   llmCalls: number;
-  /** Absent for a failed question. */
-  paths?: { markdown: string; json: string };
+  /** Absent for a failed question; bibliography only with --bib-format. */
+  paths?: { markdown: string; json: string; bibliography?: string };
   /** The outputs were complete already and the question was not asked again (--resume). */
   resumed?: true;
 }
@@ -58,11 +59,16 @@ export function registerBatchCommand(program: Command, io: CliIo, setExitCode: (
     .requiredOption("--out-dir <dir>", "where <id>.md and <id>.json are written (created if missing)")
     .option("--concurrency <n>", `questions reviewed at once (default ${DEFAULT_CONCURRENCY})`)
     .option("--resume", "skip questions whose .md and .json in --out-dir are complete; resume the others from <out-dir>/.runs/<id>/")
+    .addOption(
+      new Option("--bib-format <format>", "also write each question's cited references as <id>.bib (bibtex), <id>.ris (ris) or <id>.csl.json (csljson)").choices([
+        ...BIBLIOGRAPHY_FORMATS,
+      ]),
+    )
     .option("--findings <n>", "quoted key findings in an extractive review (default 8)")
     .option("--max-question-length <n>", "refuse longer questions (default 4000 characters)");
   addNetworkOptions(batch);
   addLoggingOptions(batch);
-  batch.action(async (input: string, options: { outDir: string; concurrency?: string; resume?: boolean }, command: Command) => {
+  batch.action(async (input: string, options: { outDir: string; concurrency?: string; resume?: boolean; bibFormat?: BibliographyFormat }, command: Command) => {
     const flags = flagsFromCommand(command);
     const config = resolveConfig({ flags, env: io.env, cwd: io.cwd });
     const concurrency =
@@ -83,7 +89,14 @@ export function registerBatchCommand(program: Command, io: CliIo, setExitCode: (
         liveDisplay: (stream) => terminalBatchProgress(stream, questions.length),
         signal: interruption.signal,
       });
-      const batchRun: BatchRun = { run, progress: run.live ?? logBatchProgress(), outDir, shownDir: options.outDir, resume: options.resume === true };
+      const batchRun: BatchRun = {
+        run,
+        progress: run.live ?? logBatchProgress(),
+        outDir,
+        shownDir: options.outDir,
+        resume: options.resume === true,
+        ...(options.bibFormat ? { bibFormat: options.bibFormat } : {}),
+      };
       const limit = pLimit(concurrency);
       let finished = 0;
       let failed = 0;
@@ -125,6 +138,8 @@ export interface BatchRun {
   shownDir: string;
   /** Questions resume from their run directories (--resume); absent: each starts afresh. */
   resume?: boolean;
+  /** Each question's cited references are also written in this format (--bib-format). */
+  bibFormat?: BibliographyFormat;
 }
 
 async function readInput(input: string, io: CliIo): Promise<string> {
@@ -187,6 +202,7 @@ export async function reviewOne(question: BatchQuestionRun, batch: BatchRun): Pr
     try {
       // The .json last: a complete pair means a finished question (see completedSummary).
       await writeFileAtomic(paths.markdown, renderReview(review, "markdown"));
+      await writeQuestionBibliography(review, paths, batch);
       await writeFileAtomic(paths.json, renderReview(review, "json"));
     } catch (error) {
       return fail(error);
@@ -231,16 +247,29 @@ async function completedSummary(question: BatchQuestionRun, batch: BatchRun): Pr
   } catch {
     return undefined;
   }
+  // A bibliography asked for only now is written from the finished review.
+  if (paths.bibliography && !(await stat(paths.bibliography).catch(() => undefined))) await writeQuestionBibliography(review, paths, batch);
   batch.progress.finished({ failed: false, costUsd: 0 });
   return { ...summarise(question.id, review, outputPaths(question.id, batch, "shown")), resumed: true };
 }
 
-function outputPaths(id: string, batch: BatchRun, form: "fs" | "shown" = "fs"): { markdown: string; json: string } {
-  const dir = form === "fs" ? batch.outDir : batch.shownDir;
-  return { markdown: join(dir, `${id}.md`), json: join(dir, `${id}.json`) };
+interface OutputPaths {
+  markdown: string;
+  json: string;
+  bibliography?: string;
 }
 
-export function summarise(id: string, review: Review, paths: { markdown: string; json: string }): SummaryLine {
+function outputPaths(id: string, batch: BatchRun, form: "fs" | "shown" = "fs"): OutputPaths {
+  const dir = form === "fs" ? batch.outDir : batch.shownDir;
+  const bibliography = batch.bibFormat ? { bibliography: join(dir, `${id}${BIBLIOGRAPHY_EXTENSION[batch.bibFormat]}`) } : {};
+  return { markdown: join(dir, `${id}.md`), json: join(dir, `${id}.json`), ...bibliography };
+}
+
+async function writeQuestionBibliography(review: Review, paths: OutputPaths, batch: BatchRun): Promise<void> {
+  if (batch.bibFormat && paths.bibliography) await writeFileAtomic(paths.bibliography, await formatBibliography(review.references, batch.bibFormat));
+}
+
+export function summarise(id: string, review: Review, paths: OutputPaths): SummaryLine {
   const { counts } = review.methods;
   return {
     id,
