@@ -7,7 +7,12 @@ export class UsageError extends Error {
 
 /** A run that could not produce its result (no readable input, unreadable data): exit code 1. */
 export class RunError extends Error {
-  override readonly name = "RunError";
+  override readonly name: string = "RunError";
+}
+
+/** The run found no paper at all to read (a result for an evaluation, a failure for a user). */
+export class NoPapersError extends RunError {
+  override readonly name = "NoPapersError";
 }
 
 export const EXIT_OK = 0;

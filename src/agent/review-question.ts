@@ -3,7 +3,7 @@
 // extractive review of quoted passages. References are built from source metadata either way.
 import { performance } from "node:perf_hooks";
 import type { RunContext } from "../context.js";
-import { RunError, UsageError } from "../errors.js";
+import { NoPapersError, UsageError } from "../errors.js";
 import { chunkDocument } from "../index/chunker.js";
 import { RANKING_DESCRIPTION, rankChunks } from "../index/fusion.js";
 import { DEFAULT_EXTRACTIVE_OPTIONS, selectExtractiveAnswer, type SentenceCandidate } from "../review/extractive.js";
@@ -330,7 +330,7 @@ function noAnswerText(evidenceCount: number, modelFailed: boolean): string {
 /** The papers read, failing the run with one line when there are none. */
 function readPapers(collection: Collection, config: Config, logger: RunContext["logger"]): LoadedPaper[] {
   const papers = [...collection.papers.values()];
-  if (papers.length === 0) throw new RunError(nothingFoundMessage(config, collection));
+  if (papers.length === 0) throw new NoPapersError(nothingFoundMessage(config, collection));
   const counts = gatherCounts(collection);
   logger.info(`read ${papers.length} paper(s): ${counts.fullText} in full text, ${counts.abstractOnly} from the abstract only`);
   return papers;

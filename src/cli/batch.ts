@@ -19,7 +19,7 @@ import { parseBatchInput, type BatchQuestion } from "./batch-input.js";
 import { logBatchProgress, questionLogger, terminalBatchProgress, type BatchProgress } from "./batch-progress.js";
 import { writeFileAtomic, writeResult, type CliIo } from "./io.js";
 import { addLoggingOptions, addNetworkOptions, addPipelineOptions, flagsFromCommand, parseNumberOption } from "./options.js";
-import { createRunDirectory, describeResume, newRunInfo, openRunDirectory, readRunInfo, sameRun, type RunDirectory } from "./run-dir.js";
+import { createRunDirectory, newRunInfo, resumeOrCreateRunDirectory, type RunDirectory } from "./run-dir.js";
 import { renderReview, reviewModel, startRun, type RunPieces, type LiveDisplay } from "./run.js";
 import { listenForInterrupt } from "./signals.js";
 
@@ -217,22 +217,10 @@ export async function reviewOne(question: BatchQuestionRun, batch: BatchRun): Pr
 }
 
 /** The question's run directory: the earlier run of it when resuming one with the same settings, else a fresh one. */
-async function questionRunDirectory(question: BatchQuestionRun, batch: BatchRun, withModel: boolean, logger: Logger): Promise<RunDirectory> {
+function questionRunDirectory(question: BatchQuestionRun, batch: BatchRun, withModel: boolean, logger: Logger): Promise<RunDirectory> {
   const dir = join(batch.outDir, ".runs", question.id);
   const info = newRunInfo(question.question, question.config, withModel, toolVersion(), new Date());
-  if (batch.resume) {
-    try {
-      const earlier = await readRunInfo(dir);
-      if (earlier && sameRun(earlier, info)) {
-        const previous = await openRunDirectory(dir);
-        logger.info(`resuming from ${describeResume(previous)}`);
-        return previous;
-      }
-    } catch (error) {
-      logger.warn(`${errorMessage(error)}; starting this question afresh`);
-    }
-  }
-  return createRunDirectory(dir, info);
+  return batch.resume ? resumeOrCreateRunDirectory(dir, info, logger) : createRunDirectory(dir, info);
 }
 
 /** The summary of a question whose outputs are complete (valid review of this question in .json, and the .md), else undefined. */

@@ -15,6 +15,7 @@ import { AgentSnapshotSchema, AnswerSnapshotSchema, CollectionSnapshotSchema, ty
 import type { Config, ConfigInput, ConfigKey } from "../config.js";
 import { RunError, errorMessage } from "../errors.js";
 import { ReviewSchema, type Review } from "../review/schema.js";
+import type { Logger } from "../log.js";
 import { writeFileAtomic } from "./io.js";
 
 const FILES = {
@@ -109,6 +110,25 @@ export async function createRunDirectory(dir: string, info: RunInfo): Promise<Ru
   await Promise.all(Object.values(FILES).map((name) => rm(join(dir, name), { force: true })));
   await writeJson(dir, FILES.run, info);
   return runDirectory(dir, info, {}, undefined);
+}
+
+/**
+ * The run directory `dir` as an earlier run of the same question with the same settings left it,
+ * resumed from its last completed stage; otherwise (none there, another run's, or unreadable:
+ * warned about) a fresh one.
+ */
+export async function resumeOrCreateRunDirectory(dir: string, info: RunInfo, logger: Logger): Promise<RunDirectory> {
+  try {
+    const earlier = await readRunInfo(dir);
+    if (earlier && sameRun(earlier, info)) {
+      const previous = await openRunDirectory(dir);
+      logger.info(`resuming from ${describeResume(previous)}`);
+      return previous;
+    }
+  } catch (error) {
+    logger.warn(`${errorMessage(error)}; starting afresh`);
+  }
+  return createRunDirectory(dir, info);
 }
 
 /** The run.json of a run directory, validated; undefined when there is none. */

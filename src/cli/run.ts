@@ -4,6 +4,7 @@
 import type { Writable } from "node:stream";
 import type { ReviewModel } from "../agent/review-question.js";
 import { httpCacheDir, type Config } from "../config.js";
+import { UsageError } from "../errors.js";
 import { Budget } from "../llm/budget.js";
 import { createLlmPool, type LlmPool } from "../llm/client.js";
 import { resolveLlm } from "../llm/resolve.js";
@@ -35,14 +36,19 @@ export interface RunPieces<D extends LiveDisplay> {
 export async function startRun<D extends LiveDisplay>(
   config: Config,
   io: CliIo,
-  options: { liveDisplay: (stream: NodeJS.WritableStream) => D; signal: AbortSignal },
+  options: {
+    liveDisplay: (stream: NodeJS.WritableStream) => D;
+    signal: AbortSignal;
+    /** Why the command cannot run without a language model: then finding none is this usage error, not a notice. */
+    modelRequired?: string;
+  },
 ): Promise<RunPieces<D>> {
   const onTerminal = (io.stderr as NodeJS.WriteStream).isTTY === true && config.logLevel !== "silent";
   const live = onTerminal ? options.liveDisplay(io.stderr) : undefined;
   const logger = createLogger(config.logLevel, live?.logStream ?? io.stderr);
   let llm: LlmPool | undefined;
   try {
-    llm = await llmPool(config, io, logger);
+    llm = await llmPool(config, io, logger, options.modelRequired);
   } catch (error) {
     live?.stop();
     throw error;
@@ -77,8 +83,9 @@ export function renderReview(review: Review, format: Config["format"]): string {
 }
 
 /** The language model of the run, or none (extractive reviews), with a one-line notice either way. */
-async function llmPool(config: Config, io: CliIo, logger: Logger): Promise<LlmPool | undefined> {
+async function llmPool(config: Config, io: CliIo, logger: Logger, modelRequired: string | undefined): Promise<LlmPool | undefined> {
   const resolution = await resolveLlm(config, io.env, logger);
+  if (resolution.kind === "none" && modelRequired !== undefined) throw new UsageError(modelRequired);
   if (resolution.notice) logger.info(resolution.notice);
   if (resolution.kind === "none") return undefined;
   return createLlmPool({
