@@ -16,7 +16,9 @@
 //     assessment it runs the queries of; PubMed's efetch needs its esearch; a full-text fetch needs
 //     the search results, and the previous full-text route of the same paper; evidence needs the
 //     papers read, the plan and the hypothetical answers it is ranked with; the assessment needs
-//     the evidence; the answer needs the evidence and the assessment that ended the loop), or
+//     the evidence; the answer needs the evidence and the assessment that ended the loop; the
+//     Chain-of-Verification plan needs the draft answer, and its searches and evidence need the
+//     plan; each claim check needs the final answer), or
 //   - B is an LLM call that found every slot taken when it was asked for, and A is the call whose
 //     slot it got (so n calls in a burst take ceil(n / concurrency) waves).
 // The rules are about what each step consumes, not about the order the agent happens to run them
@@ -54,14 +56,16 @@ const FULL_TEXT = ["europepmc fulltext", "pmc fulltext"];
 const NEEDS: Record<string, readonly string[]> = {
   hypotheses: [],
   plan: ["evidence", "assess"],
-  "europepmc search": ["plan", "assess"],
-  "pubmed esearch": ["plan", "assess"],
+  "europepmc search": ["plan", "assess", "verification-plan"],
+  "pubmed esearch": ["plan", "assess", "verification-plan"],
   "pubmed efetch": ["pubmed esearch"],
   "europepmc fulltext": SEARCH_RESULTS,
   "pmc fulltext": SEARCH_RESULTS,
-  evidence: ["hypotheses", "plan", "assess", ...SEARCH_RESULTS, ...FULL_TEXT],
+  evidence: ["hypotheses", "plan", "assess", "verification-plan", ...SEARCH_RESULTS, ...FULL_TEXT],
   assess: ["evidence"],
   answer: ["evidence", "assess"],
+  "verification-plan": ["answer"],
+  "verify-claim": ["answer"],
 };
 
 /** A call slower to start than this after it was asked for waited for a concurrency slot. */
