@@ -1,11 +1,14 @@
 // `litreview eval retrieval`: measure ranking quality on a BEIR-format collection with exactly the
-// index, tokenizer and fusion that `ask` uses.
+// index, tokenizer and fusion that `ask` uses. `eval litqa2` and `eval pubmedqa` (./eval-litqa2.ts,
+// ./eval-pubmedqa.ts) measure the answers of the whole pipeline.
 import type { Command } from "commander";
 import { EXIT_OK } from "../errors.js";
 import { loadBeirCollection } from "../eval/beir.js";
 import { evaluateRetrieval, type RetrievalMetrics } from "../eval/retrieval.js";
 import { createLogger } from "../log.js";
 import { writeResult, type CliIo } from "./io.js";
+import { registerLitqa2Command } from "./eval-litqa2.js";
+import { registerPubmedqaCommand } from "./eval-pubmedqa.js";
 import { addLoggingOptions, configFromCommand, parseNumberOption } from "./options.js";
 
 export function registerEvalCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
@@ -29,6 +32,8 @@ export function registerEvalCommand(program: Command, io: CliIo, setExitCode: (c
     await writeResult(options.json ? `${JSON.stringify(metrics)}\n` : formatMetricsTable(metrics), undefined, io.stdout);
     setExitCode(EXIT_OK);
   });
+  registerLitqa2Command(evaluate, io, setExitCode);
+  registerPubmedqaCommand(evaluate, io, setExitCode);
 }
 
 function formatMetricsTable(metrics: RetrievalMetrics): string {

@@ -118,7 +118,8 @@ async function readJsonLines<Line extends { _id: string }>(
   return records;
 }
 
-function parseLine<Line>(path: string, number: number, schema: z.ZodType<Line, unknown>, value: unknown): Line {
+/** One value validated against `schema`; a failure is a usage error naming the file, line and field. */
+export function parseLine<Line>(path: string, number: number, schema: z.ZodType<Line, unknown>, value: unknown): Line {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const [issue] = result.error.issues;
@@ -126,7 +127,8 @@ function parseLine<Line>(path: string, number: number, schema: z.ZodType<Line, u
   throw new UsageError(`${path}:${number}: ${where}${issue?.message ?? "invalid line"}`);
 }
 
-async function readLines(path: string): Promise<Array<{ number: number; text: string }>> {
+/** The file's lines, numbered from 1 (a trailing \r removed); an unreadable file is a usage error. */
+export async function readLines(path: string): Promise<Array<{ number: number; text: string }>> {
   let content: string;
   try {
     content = await readFile(path, "utf8");
