@@ -110,7 +110,7 @@ describe("benchmark files", () => {
     const notDoi = write("doi.jsonl", JSON.stringify({ id: "q2", question: "Q?", ideal: "a", distractors: ["b"], sources: ["a paper"] }));
     await expect(readLitqa2Questions(notDoi)).rejects.toThrow(`${notDoi}:1: sources.0: must be a DOI or doi.org URL`);
     const twice = write("twice.jsonl", `${good}\n${good}\n`);
-    await expect(readLitqa2Questions(twice)).rejects.toThrow(`${twice}:2: duplicate id "q1" (also on line 1)`);
+    await expect(readLitqa2Questions(twice)).rejects.toThrow(`${twice}:2: duplicate question id "q1" (also on line 1)`);
   });
 
   it("reads PubMedQA records in PMID order and names the line and PMID of a bad record", async () => {

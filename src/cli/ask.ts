@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { reviewQuestion } from "../agent/review-question.js";
 import { resolveConfig, type Config } from "../config.js";
-import { toolVersion, type RunContext } from "../context.js";
+import { toolVersion } from "../context.js";
 import { EXIT_FAILURE, EXIT_OK, RunError, UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { logProgress } from "../progress.js";
@@ -14,7 +14,7 @@ import { readQuestion, writeFileAtomic, writeResult, type CliIo } from "./io.js"
 import { addLoggingOptions, addNetworkOptions, addOutputOptions, addPipelineOptions, configFromCommand, flagsFromCommand } from "./options.js";
 import { terminalProgress } from "./progress.js";
 import { createRunDirectory, defaultRunDir, describeResume, newRunInfo, openRunDirectory, type RunDirectory } from "./run-dir.js";
-import { renderReview, reviewModel, startRun } from "./run.js";
+import { questionContext, renderReview, reviewModel, startRun } from "./run.js";
 import { listenForInterrupt } from "./signals.js";
 
 interface AskOptions {
@@ -74,15 +74,7 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
     try {
       // On a terminal the steps show as one live status line, and log lines are written above it.
       const run = await startRun(config, io, { liveDisplay: terminalProgress, signal: interruption.signal });
-      const context: RunContext = {
-        config,
-        logger: run.logger,
-        sources: run.sources,
-        progress: run.live ?? logProgress(run.logger),
-        version: toolVersion(),
-        now: () => new Date(),
-        signal: interruption.signal,
-      };
+      const context = questionContext(run, config, run.logger, run.live ?? logProgress(run.logger));
       try {
         runDir = previous ?? (await freshRunDirectory(question, config, run.llm !== undefined, options.runDir, io));
         if (previous) {

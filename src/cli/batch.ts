@@ -9,7 +9,7 @@ import { Option, type Command } from "commander";
 import pLimit from "p-limit";
 import { reviewQuestion } from "../agent/review-question.js";
 import { resolveConfig, type Config, type ConfigInput } from "../config.js";
-import { toolVersion, type RunContext } from "../context.js";
+import { toolVersion } from "../context.js";
 import { EXIT_FAILURE, EXIT_OK, RunError, UsageError, errorMessage } from "../errors.js";
 import { normaliseWhitespace } from "../fulltext/paper.js";
 import type { Logger } from "../log.js";
@@ -20,7 +20,7 @@ import { logBatchProgress, questionLogger, terminalBatchProgress, type BatchProg
 import { writeFileAtomic, writeResult, type CliIo } from "./io.js";
 import { addLoggingOptions, addNetworkOptions, addPipelineOptions, flagsFromCommand, parseNumberOption } from "./options.js";
 import { createRunDirectory, newRunInfo, resumeOrCreateRunDirectory, type RunDirectory } from "./run-dir.js";
-import { renderReview, reviewModel, startRun, type RunPieces, type LiveDisplay } from "./run.js";
+import { questionContext, renderReview, reviewModel, startRun, type RunPieces, type LiveDisplay } from "./run.js";
 import { listenForInterrupt } from "./signals.js";
 
 const DEFAULT_CONCURRENCY = 2;
@@ -170,15 +170,7 @@ export async function reviewOne(question: BatchQuestionRun, batch: BatchRun): Pr
   const progress = batch.progress.question(question.id, logger);
   const model = reviewModel(run.llm, question.config);
   const signal = run.sources.signal;
-  const context: RunContext = {
-    config: question.config,
-    logger,
-    sources: { ...run.sources, logger },
-    progress,
-    version: toolVersion(),
-    now: () => new Date(),
-    ...(signal ? { signal } : {}),
-  };
+  const context = questionContext(run, question.config, logger, progress);
   const fail = (error: unknown): SummaryLine => {
     const reason = normaliseWhitespace(error instanceof RunError || error instanceof UsageError ? errorMessage(error) : `internal error: ${errorMessage(error)}`);
     logger.warn(`failed: ${reason}`);

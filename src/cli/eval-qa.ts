@@ -25,7 +25,7 @@ import { logBatchProgress, questionLogger, terminalBatchProgress, type BatchProg
 import { writeFileAtomic, writeResult, type CliIo } from "./io.js";
 import { addLoggingOptions, addNetworkOptions, addPipelineOptions, flagsFromCommand, parseNumberOption } from "./options.js";
 import { newRunInfo, resumeOrCreateRunDirectory } from "./run-dir.js";
-import { reviewModel, startRun, type LiveDisplay, type RunPieces } from "./run.js";
+import { questionContext, reviewModel, startRun, type LiveDisplay, type RunPieces } from "./run.js";
 import { listenForInterrupt } from "./signals.js";
 
 const DEFAULT_CONCURRENCY = 2;
@@ -220,15 +220,7 @@ async function evaluateTask<Item extends QaItem, Line extends QaLineBase>(task: 
   if (!model) throw new Error("internal: a language model pool gave no model");
   const logger = questionLogger(run.logger, task.key);
   const progress = taskRun.display.question(task.key, logger);
-  const context: RunContext = {
-    config: taskRun.config,
-    logger,
-    sources: { ...run.sources, logger },
-    progress,
-    version: toolVersion(),
-    now: () => new Date(),
-    signal,
-  };
+  const context = questionContext(run, taskRun.config, logger, progress);
   const line = (fields: Omit<QaLineBase, "id" | "run">, graded: GradeFields<Line>) => benchmark.lineSchema.parse({ id: task.item.id, run: task.run, ...fields, ...graded });
   try {
     let reviewed: { review: Review; stages: QaLineBase["stages"] };

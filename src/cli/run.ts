@@ -4,6 +4,8 @@
 import type { Writable } from "node:stream";
 import type { ReviewModel } from "../agent/review-question.js";
 import { httpCacheDir, type Config } from "../config.js";
+import { toolVersion, type RunContext } from "../context.js";
+import type { Progress } from "../progress.js";
 import { UsageError } from "../errors.js";
 import { Budget } from "../llm/budget.js";
 import { createLlmPool, type LlmPool } from "../llm/client.js";
@@ -63,6 +65,23 @@ export async function startRun<D extends LiveDisplay>(
       live?.stop();
       await sources.http.close();
     },
+  };
+}
+
+/**
+ * The context one question is reviewed in: the run's sources (logging through `logger`, stopping on
+ * the run's signal) and the question's own configuration and progress display.
+ */
+export function questionContext(run: RunPieces<LiveDisplay>, config: Config, logger: Logger, progress: Progress): RunContext {
+  const { signal } = run.sources;
+  return {
+    config,
+    logger,
+    sources: { ...run.sources, logger },
+    progress,
+    version: toolVersion(),
+    now: () => new Date(),
+    ...(signal ? { signal } : {}),
   };
 }
 

@@ -58,12 +58,12 @@ export async function loadBeirCollection(paths: BeirPaths): Promise<BeirCollecti
 }
 
 export async function readCorpus(path: string): Promise<BeirDocument[]> {
-  const documents = await readJsonLines(path, CorpusLine, { one: "document", many: "documents" });
+  const documents = await readJsonLines(path, CorpusLine, { one: "document", many: "documents", idField: "_id", id: (line) => line._id });
   return documents.map(({ _id, title, text }) => ({ id: _id, title: title ?? "", text }));
 }
 
 export async function readQueries(path: string): Promise<BeirQuery[]> {
-  const queries = await readJsonLines(path, QueryLine, { one: "query", many: "queries" });
+  const queries = await readJsonLines(path, QueryLine, { one: "query", many: "queries", idField: "_id", id: (line) => line._id });
   return queries.map(({ _id, text }) => ({ id: _id, text }));
 }
 
@@ -94,13 +94,21 @@ export async function readQrels(path: string): Promise<Qrels> {
   return qrels;
 }
 
-async function readJsonLines<Line extends { _id: string }>(
-  path: string,
-  schema: z.ZodType<Line, unknown>,
-  kind: { one: string; many: string },
-): Promise<Line[]> {
+/** What a JSONL file holds, for messages, and how its records are told apart. */
+export interface JsonLinesKind<Line> {
+  one: string;
+  many: string;
+  /** The field that identifies a record, as named in messages, and its value. */
+  idField: string;
+  id: (line: Line) => string;
+  /** Ids that differ only in case are the same record (they name files). */
+  caseInsensitive?: boolean;
+}
+
+/** Every record of a JSONL file, validated, in file order; a bad, duplicate or missing record is a usage error naming the line. */
+export async function readJsonLines<Line>(path: string, schema: z.ZodType<Line, unknown>, kind: JsonLinesKind<Line>): Promise<Line[]> {
   const records: Line[] = [];
-  const seen = new Set<string>();
+  const lineOfId = new Map<string, number>();
   for (const { number, text } of await readLines(path)) {
     if (text.trim() === "") continue;
     let json: unknown;
@@ -110,8 +118,11 @@ async function readJsonLines<Line extends { _id: string }>(
       throw new UsageError(`${path}:${number}: not valid JSON (${errorMessage(error)})`);
     }
     const record = parseLine(path, number, schema, json);
-    if (seen.has(record._id)) throw new UsageError(`${path}:${number}: duplicate ${kind.one} _id ${JSON.stringify(record._id)}`);
-    seen.add(record._id);
+    const id = kind.id(record);
+    const key = kind.caseInsensitive ? id.toLowerCase() : id;
+    const earlier = lineOfId.get(key);
+    if (earlier !== undefined) throw new UsageError(`${path}:${number}: duplicate ${kind.one} ${kind.idField} ${JSON.stringify(id)} (also on line ${earlier})`);
+    lineOfId.set(key, number);
     records.push(record);
   }
   if (records.length === 0) throw new UsageError(`${path}: holds no ${kind.many}`);
@@ -119,7 +130,7 @@ async function readJsonLines<Line extends { _id: string }>(
 }
 
 /** One value validated against `schema`; a failure is a usage error naming the file, line and field. */
-export function parseLine<Line>(path: string, number: number, schema: z.ZodType<Line, unknown>, value: unknown): Line {
+function parseLine<Line>(path: string, number: number, schema: z.ZodType<Line, unknown>, value: unknown): Line {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const [issue] = result.error.issues;

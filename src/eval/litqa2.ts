@@ -3,11 +3,10 @@
 // "insufficient information", from the review's text and the evidence it cites. Scored as the
 // papers we compare with score it: accuracy, precision, coverage, and where the source paper was lost.
 import { z } from "zod";
-import { UsageError, errorMessage } from "../errors.js";
 import { DATA_SAFETY_RULE } from "../llm/prompt.js";
 import type { LlmClient } from "../llm/types.js";
 import type { Review } from "../review/schema.js";
-import { parseLine, readLines } from "./beir.js";
+import { readJsonLines } from "./beir.js";
 import { QaLineBaseSchema, reviewForGrading } from "./qa.js";
 import { choiceScores, spread, stageRecall, type ChoiceScores, type Spread, type StageRecall } from "./qa-metrics.js";
 import { questionSeed, seededShuffle } from "./shuffle.js";
@@ -49,24 +48,15 @@ export interface Litqa2Question {
 
 /** Every question of a LitQA2 JSONL file, in file order; a bad or duplicate line is a usage error naming it. */
 export async function readLitqa2Questions(path: string): Promise<Litqa2Question[]> {
-  const questions: Litqa2Question[] = [];
-  const lineOfId = new Map<string, number>();
-  for (const { number, text } of await readLines(path)) {
-    if (text.trim() === "") continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(`${path}:${number}: not valid JSON (${errorMessage(error)})`);
-    }
-    const line = parseLine(path, number, Litqa2RecordSchema, json);
-    const earlier = lineOfId.get(line.id.toLowerCase());
-    if (earlier !== undefined) throw new UsageError(`${path}:${number}: duplicate id ${JSON.stringify(line.id)} (also on line ${earlier})`);
-    lineOfId.set(line.id.toLowerCase(), number);
-    questions.push({ id: line.id, question: line.question, ideal: line.ideal, distractors: line.distractors, sources: line.sources, keyPassage: line["key-passage"] ?? null });
-  }
-  if (questions.length === 0) throw new UsageError(`${path}: holds no questions`);
-  return questions;
+  const lines = await readJsonLines(path, Litqa2RecordSchema, { one: "question", many: "questions", idField: "id", id: (line) => line.id, caseInsensitive: true });
+  return lines.map((line) => ({
+    id: line.id,
+    question: line.question,
+    ideal: line.ideal,
+    distractors: line.distractors,
+    sources: line.sources,
+    keyPassage: line["key-passage"] ?? null,
+  }));
 }
 
 /** The options as shown to the model: lettered in order A, B, C… */
