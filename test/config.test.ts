@@ -15,6 +15,18 @@ describe("resolveConfig", () => {
     expect(config).toMatchObject({ format: "markdown", topK: 30, perPaperCap: 3, chunkSize: 1200, llm: true, library: [] });
   });
 
+  it("presets what --depth and --length leave unset: verification off at quick depth, findings by length", () => {
+    const resolve = (flags: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => resolveConfig({ flags, env: isolatedEnv(env), cwd: tempDir() });
+    expect(resolve({})).toMatchObject({ verify: true, length: "standard", findings: 8, maxIterations: 3 });
+    expect(resolve({ depth: "quick" })).toMatchObject({ verify: false, maxIterations: 1 });
+    expect(resolve({ depth: "quick", verify: true }).verify).toBe(true);
+    expect(resolve({}, { LITREVIEW_VERIFY: "off" }).verify).toBe(false);
+    expect(resolve({ length: "long" }).findings).toBe(16);
+    expect(resolve({ length: "short" }).findings).toBe(4);
+    expect(resolve({ length: "short", findings: 6 }).findings).toBe(6);
+    expect(() => resolve({}, { LITREVIEW_LENGTH: "huge" })).toThrow("LITREVIEW_LENGTH");
+  });
+
   it("applies flags over env over the working-directory file over the XDG file", () => {
     const cwd = tempDir();
     const xdg = join(tempDir(), "xdg");
