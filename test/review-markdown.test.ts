@@ -172,4 +172,10 @@ describe("renderMarkdown in llm mode", () => {
     expect(markdown).toContain("| [2] | notes.md | n/a | Cells die. | Read as abstract only |");
     expect(markdown).not.toContain("Not shown.");
   });
+
+  it("says so when nothing limits the evidence, rather than leaving the section empty", () => {
+    const review: Review = { ...sampleReview(), mode: "llm", confidence: "high", answer: "Mitochondria change [1]." };
+    review.references = review.references.map((reference) => ({ ...reference, access: "fulltext" }));
+    expect(renderMarkdown(review)).toContain("## Gaps and limitations\n\n- None recorded: the evidence was judged sufficient.");
+  });
 });

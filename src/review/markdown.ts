@@ -139,6 +139,7 @@ function renderLimitations(review: Review): string {
   if (review.status === "insufficient") {
     lines.push("- The searched sources did not contain a passage that answers the question; widen the library or the search.");
   }
+  if (lines.length === 2) lines.push("- None recorded: the evidence was judged sufficient. Only the sources listed under Methods were searched.");
   return lines.join("\n");
 }
 
