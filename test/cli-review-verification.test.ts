@@ -173,11 +173,25 @@ describe("Chain-of-Verification", () => {
     for (const flags of [["--no-verify"], ["--depth", "quick"]]) {
       const result = await runCli(["ask", QUESTION, ...LIBRARY, ...flags], { env });
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain("- Chain-of-Verification: not run");
+      expect(result.stdout).toContain("- Chain-of-Verification: not run: turned off (--no-verify; off by default at quick depth).");
     }
     expect(llm.completions().map(schemaOf)).not.toContain("verification_questions");
     const verified = await runCli(["ask", QUESTION, ...LIBRARY, "--depth", "quick", "--verify"], { env });
     expect(verified.stdout).toContain("- Chain-of-Verification: the draft's key statements became 1 verification question(s)");
+  });
+
+  it("goes on without the round, and says why, when the model gives no usable verification questions", async () => {
+    const llm = await startAgentLlm({ ...lysisScript(), verification_questions: () => ({ content: "Let me think about which statements matter most." }) });
+    const result = await runCli(["ask", QUESTION, ...LIBRARY, "--format", "json"], { env: llmEnv(llm.baseUrl) });
+    expect(result.code).toBe(0);
+    const review = JSON.parse(result.stdout) as ReviewJson & { methods: { verificationSkipped: string | null } };
+    expect(review.status).toBe("answered");
+    expect(review.methods.verificationRound).toBeNull();
+    expect(review.methods.verificationSkipped).toBe("the model gave no usable verification questions");
+    // The plan was asked for twice (the reply and its repair); the answer was written once, from the first round's evidence.
+    const steps = llm.completions().map(schemaOf);
+    expect(steps.filter((step) => step === "verification_questions")).toHaveLength(2);
+    expect(steps.filter((step) => step === "cited_answer")).toHaveLength(1);
   });
 });
 

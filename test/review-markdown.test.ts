@@ -82,6 +82,7 @@ function sampleReview(): Review {
       ],
       queries: ["Do mitochondria remodel leaves?"],
       verificationRound: null,
+      verificationSkipped: "an extractive review has no draft to check (no language model)",
       counts: { found: 3, papers: 2, fullTextSought: 1, fullText: 1, abstractOnly: 1, unavailable: 0, chunks: 5, evidence: 0, rankedChunks: 3, papersQuoted: 2, cited: 2 },
       ranking: { chunkSize: 1200, chunkOverlap: 200, topK: 30, perPaperCap: 3, description: "BM25F" },
     },

@@ -142,7 +142,7 @@ async function extractiveReview(question: string, context: RunContext, timed: Ti
     references: buildReferences(registry, recordsById(papers), documentsById(papers)),
     usage: null,
     agent: null,
-    methods: describeMethods(config, collection, queries, null, {
+    methods: describeMethods(config, collection, queries, { round: null, skipped: "an extractive review has no draft to check (no language model)" }, {
       chunks: chunks.length,
       evidence: 0,
       rankedChunks: ranking.ranked.length,
@@ -239,7 +239,7 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
       quotesRejected: outcome.stats.quotesRejected,
       unknownCitations: assembled.unknownKeys.length,
     },
-    methods: describeMethods(config, outcome.collection, outcome.rankingQueries, outcome.verification, {
+    methods: describeMethods(config, outcome.collection, outcome.rankingQueries, { round: outcome.verification, skipped: outcome.verification ? null : (written.verificationSkipped ?? "not recorded") }, {
       chunks: outcome.chunks.size,
       evidence: outcome.evidence.length,
       rankedChunks: outcome.stats.judged + outcome.stats.failed,
@@ -278,10 +278,12 @@ async function writeAndCheck(
     return draft;
   };
   let draft = await timed("answer", () => write(outcome.verification?.questions));
-  if (draft && config.verify && outcome.verification === null && model.budget.exhausted() === undefined) {
+  let verificationSkipped = outcome.verification ? null : whyNoVerification(config, draft, model.budget);
+  if (draft && verificationSkipped === null && outcome.verification === null) {
     const plan = await timed("verification-plan", () => planVerification(question, draft as DraftAnswer, model.llm, signal));
     signal?.throwIfAborted();
-    if (plan) {
+    if (!plan) verificationSkipped = "the model gave no usable verification questions";
+    else {
       const round = await timed("verification", () =>
         runVerificationRound(question, outcome, plan, context, model.llm, model.budget, { ...(stages ? { onRoundDone: stages.save.agentRound } : {}), ...(earlierUsage ? { earlierUsage } : {}) }),
       );
@@ -299,9 +301,17 @@ async function writeAndCheck(
   const judged = await timed("claims", () => verifyClaims(items, passagesFor, model.llm, signal));
   signal?.throwIfAborted();
   const judgements = citedSentences(items).flatMap((sentence) => judged.get(sentence) ?? []);
-  const snapshot: AnswerSnapshot = { draft: draft ?? null, judgements, usage: addUsage(earlierUsage, model.llm.usage()) };
+  const snapshot: AnswerSnapshot = { draft: draft ?? null, judgements, verificationSkipped, usage: addUsage(earlierUsage, model.llm.usage()) };
   await stages?.save.answer(snapshot);
   return snapshot;
+}
+
+/** Why no Chain-of-Verification round can run, or null when one can. */
+function whyNoVerification(config: Config, draft: DraftAnswer | undefined, budget: Budget): string | null {
+  if (!config.verify) return "turned off (--no-verify; off by default at quick depth)";
+  if (!draft) return "there was no draft answer to check";
+  const spent = budget.exhausted();
+  return spent === undefined ? null : spent;
 }
 
 function draftItemsOf(draft: DraftAnswer): DraftItem[] {
@@ -346,13 +356,20 @@ function documentsById(papers: readonly LoadedPaper[]): Map<string, LoadedPaper[
 
 type StageCounts = Pick<Review["methods"]["counts"], "chunks" | "evidence" | "rankedChunks" | "papersQuoted" | "cited">;
 
-function describeMethods(config: Config, collection: Collection, queries: string[], verificationRound: VerificationRound | null, stages: StageCounts): Review["methods"] {
+function describeMethods(
+  config: Config,
+  collection: Collection,
+  queries: string[],
+  verification: { round: VerificationRound | null; skipped: string | null },
+  stages: StageCounts,
+): Review["methods"] {
   const counts = gatherCounts(collection);
   return {
     sources: describeSources(config, collection),
     searches: collection.searches,
     queries,
-    verificationRound,
+    verificationRound: verification.round,
+    verificationSkipped: verification.skipped,
     counts: {
       found: counts.found,
       papers: collection.papers.size,

@@ -60,6 +60,8 @@ export interface AgentSnapshot {
 export interface AnswerSnapshot {
   draft: DraftAnswer | null;
   judgements: ClaimJudgement[];
+  /** Why no Chain-of-Verification round ran (null when one did). */
+  verificationSkipped: string | null;
   usage: UsageSummary;
 }
 
@@ -275,6 +277,7 @@ export const AnswerSnapshotSchema: z.ZodType<AnswerSnapshot, unknown> = z
           .strict(),
       )
       .default([]),
+    verificationSkipped: z.string().nullable().default(null),
     usage: UsageSummarySchema,
   })
   .strict();

@@ -170,7 +170,7 @@ function renderMethods(review: Review): string {
 function renderVerificationRound(review: Review): string[] {
   if (review.mode === "extractive") return [];
   const round = review.methods.verificationRound;
-  if (!round) return ["- Chain-of-Verification: not run (--no-verify, quick depth, or no draft to check)."];
+  if (!round) return [`- Chain-of-Verification: not run: ${escapeInline(review.methods.verificationSkipped ?? "no reason recorded")}.`];
   return [
     `- Chain-of-Verification: the draft's key statements became ${round.questions.length} verification question(s), searched with ${round.queriesSent} new quer${round.queriesSent === 1 ? "y" : "ies"}; the round read ${round.papersAdded} more paper(s), judged ${round.passagesJudged} passage(s) and added ${round.evidenceAdded} evidence item(s); the review was rebuilt on all the evidence.`,
   ];

@@ -189,6 +189,8 @@ export const ReviewSchema = z
           })
           .strict()
           .nullable(),
+        /** Why no Chain-of-Verification round ran; null when one did. */
+        verificationSkipped: z.string().nullable(),
         counts: z
           .object({
             /** Records returned by every search plus library papers, before duplicates were merged. */
