@@ -14,6 +14,7 @@ import { extractEvidence, type EvidenceStats } from "./evidence.js";
 import {
   activeSources,
   gatherCounts,
+  paperTitles,
   readInto,
   reportFailedSearches,
   screenRecords,
@@ -339,10 +340,6 @@ async function followCitations(collection: Collection, evidence: readonly Eviden
   const records = found.flat();
   context.logger.info(`followed the citations of ${seeds.length} paper(s): ${records.length} linked record(s)`);
   collection.remoteRecords.push(...records);
-}
-
-function paperTitles(collection: Collection): Map<string, string> {
-  return new Map([...collection.papers].map(([id, paper]) => [id, paper.record.title]));
 }
 
 function addStats(total: EvidenceStats, more: EvidenceStats): void {

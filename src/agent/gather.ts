@@ -132,6 +132,16 @@ export async function readInto(collection: Collection, candidates: readonly Pape
   return read;
 }
 
+/** The title of every paper read, by paper id. */
+export function paperTitles(collection: Collection): Map<string, string> {
+  return new Map([...collection.papers].map(([id, paper]) => [id, paper.record.title]));
+}
+
+/** Every record found: the library's papers and what the searches returned, duplicates included. */
+export function foundRecords(collection: Collection): PaperRecord[] {
+  return [...(collection.library?.papers.map((paper) => paper.record) ?? []), ...collection.remoteRecords];
+}
+
 export function gatherCounts(collection: Collection): GatherCounts {
   const papers = [...collection.papers.values()];
   const access = (value: string) => papers.filter((paper) => paper.document.access === value).length;

@@ -10,7 +10,7 @@ import { DEFAULT_EXTRACTIVE_OPTIONS, selectExtractiveAnswer, type SentenceCandid
 import { CitationRegistry, buildReferences } from "../review/references.js";
 import { REVIEW_SCHEMA_VERSION, type Quote, type Review, type ReviewClaim } from "../review/schema.js";
 import { SOURCE_LABELS, type Config, type SearchSource } from "../config.js";
-import { gatherByKeywords, gatherCounts, type Collection } from "./gather.js";
+import { foundRecords, gatherByKeywords, gatherCounts, paperTitles, type Collection } from "./gather.js";
 import type { Budget } from "../llm/budget.js";
 import type { LlmClient } from "../llm/types.js";
 import type { Chunk, Evidence, LoadedPaper, PaperRecord } from "../types.js";
@@ -153,8 +153,7 @@ async function extractiveReview(question: string, context: RunContext, timed: Ti
     generatedAt: context.now().toISOString(),
     version: context.version,
   };
-  const found = [...(collection.library?.papers.map((paper) => paper.record) ?? []), ...collection.remoteRecords];
-  return { review, trace: { found, papers, topChunks: ranking.ranked.map(({ chunk }) => chunk), evidence: [] } };
+  return { review, trace: { found: foundRecords(collection), papers, topChunks: ranking.ranked.map(({ chunk }) => chunk), evidence: [] } };
 }
 
 async function llmReview(question: string, context: RunContext, model: ReviewModel, timed: Timed, timings: Record<string, number>, stages?: RunStages): Promise<TracedReview> {
@@ -250,9 +249,8 @@ async function llmReview(question: string, context: RunContext, model: ReviewMod
     generatedAt: context.now().toISOString(),
     version: context.version,
   };
-  const found = [...(outcome.collection.library?.papers.map((paper) => paper.record) ?? []), ...outcome.collection.remoteRecords];
   const topChunks = [...outcome.judged].flatMap((id) => outcome.chunks.get(id) ?? []);
-  return { review, trace: { found, papers, topChunks, evidence: outcome.evidence } };
+  return { review, trace: { found: foundRecords(outcome.collection), papers, topChunks, evidence: outcome.evidence } };
 }
 
 /**
@@ -269,7 +267,7 @@ async function writeAndCheck(
   stages?: RunStages,
 ): Promise<AnswerSnapshot> {
   const { config, logger, signal } = context;
-  const titles = new Map([...outcome.collection.papers].map(([id, paper]) => [id, paper.record.title]));
+  const titles = paperTitles(outcome.collection);
   const write = async (verificationQuestions: readonly string[] | undefined) => {
     const best = [...outcome.evidence].sort((a, b) => b.relevance - a.relevance).slice(0, LENGTH_SETTINGS[config.length].evidence);
     if (best.length === 0) return undefined;

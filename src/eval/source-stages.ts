@@ -3,6 +3,7 @@
 // top-ranked passages → evidence → cited in the review's text. Pure: it reads a review's trace.
 import type { ReviewTrace } from "../agent/review-question.js";
 import { normaliseDoi } from "../fulltext/paper.js";
+import { citationNumbers } from "../review/claims.js";
 import type { Review } from "../review/schema.js";
 import type { PaperIds } from "../types.js";
 
@@ -61,13 +62,7 @@ export function reviewTexts(review: ReviewText): string[] {
 
 /** The reference numbers the review's text cites (`[1]`, `[2, 3]`); not its evidence table. */
 export function textCitations(review: ReviewText): Set<number> {
-  const numbers = new Set<number>();
-  for (const text of reviewTexts(review)) {
-    for (const group of text.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g)) {
-      for (const number of (group[1] ?? "").split(",")) numbers.add(Number(number.trim()));
-    }
-  }
-  return numbers;
+  return new Set(reviewTexts(review).flatMap(citationNumbers));
 }
 
 /**
